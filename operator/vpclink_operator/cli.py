@@ -1,0 +1,46 @@
+"""`vpclink-operator`: run kopf over this package's handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+import kopf
+
+from vpclink_operator import health
+from vpclink_operator.config import Settings, parse_args
+from vpclink_operator.logs import configure_logging
+
+logger = logging.getLogger(__name__)
+
+
+async def run_operator(settings: Settings) -> None:
+    from vpclink_operator import handlers  # registers the kopf handlers
+
+    ready = asyncio.Event()
+    runner = await health.serve(ready, settings.port)
+    try:
+        await kopf.operator(
+            clusterwide=settings.clusterwide,
+            namespaces=settings.namespaces,
+            ready_flag=ready,
+            standalone=True,
+            memo=handlers.OperatorMemo(settings=settings),
+        )
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse_args(argv)
+    configure_logging(settings.log_level, settings.log_format)
+    logger.info("starting vpclink-operator", extra={"settings": repr(settings)})
+    asyncio.run(run_operator(settings))
+    logger.info("vpclink-operator stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
