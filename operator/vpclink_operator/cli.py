@@ -9,25 +9,27 @@ from collections.abc import Sequence
 
 import kopf
 
-from vpclink_operator import health
+from vpclink_operator import handlers, health
 from vpclink_operator.config import Settings, parse_args
 from vpclink_operator.logs import configure_logging
+from vpclink_operator.reconcile import Services
 
 logger = logging.getLogger(__name__)
 
 
 async def run_operator(settings: Settings) -> None:
-    from vpclink_operator import handlers  # registers the kopf handlers
-
+    registry = kopf.OperatorRegistry()
+    handlers.register(registry, settings)
     ready = asyncio.Event()
     runner = await health.serve(ready, settings.port)
     try:
         await kopf.operator(
+            registry=registry,
             clusterwide=settings.clusterwide,
             namespaces=settings.namespaces,
             ready_flag=ready,
             standalone=True,
-            memo=handlers.OperatorMemo(settings=settings),
+            memo=handlers.OperatorMemo(settings=settings, services=Services.build(settings)),
         )
     finally:
         await runner.cleanup()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
+
+from vpclink_operator.aws.ratelimit import DEFAULT_QUOTAS, Quota
 
 LogFormat = Literal["json", "plain"]
 
@@ -19,6 +22,9 @@ class Settings:
     port: int  # health (/healthz, /readyz) and Prometheus metrics (/metrics)
     default_region: str
     resync_seconds: float
+    poll_seconds: float = 5.0  # first wait while AWS is moving (PENDING, DELETING); doubles up to resync
+    rate_limit_scale: float = 1.0  # multiplies every quota's rate (a time-scaled emulator uses >1)
+    rate_limits: Mapping[str, Quota] = field(default_factory=lambda: dict(DEFAULT_QUOTAS))
 
     @property
     def clusterwide(self) -> bool:
@@ -63,13 +69,39 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         "--resync-seconds", type=float, default=float(os.environ.get("VPCLINK_RESYNC_SECONDS", "60")),
         help="how often AWS is re-observed for drift [env VPCLINK_RESYNC_SECONDS] (default: %(default)s)",
     )
+    parser.add_argument(
+        "--poll-seconds", type=float, default=float(os.environ.get("VPCLINK_POLL_SECONDS", "5")),
+        help="first re-check while AWS is still moving; backs off to --resync-seconds "
+             "[env VPCLINK_POLL_SECONDS] (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-limits", default=os.environ.get("VPCLINK_RATE_LIMITS", ""),
+        help='JSON overrides of the client-side quotas, e.g. \'{"apigatewayv2:CreateVpcLink": '
+             '{"perSecond": 0.0667, "burst": 1}, "*": {"perSecond": 10, "burst": 40}}\' '
+             "[env VPCLINK_RATE_LIMITS] (default: API Gateway's documented quotas)",
+    )
+    parser.add_argument(
+        "--rate-limit-scale", type=float, default=float(os.environ.get("VPCLINK_RATE_LIMIT_SCALE", "1")),
+        help="multiply every quota's rate, for a time-scaled emulator [env VPCLINK_RATE_LIMIT_SCALE]",
+    )
     args = parser.parse_args(argv)
     namespaces = args.namespaces if args.namespaces is not None else _env_list("VPCLINK_NAMESPACES")
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, got {args.port}")
     if args.resync_seconds <= 0:
         parser.error(f"--resync-seconds must be positive, got {args.resync_seconds}")
+    try:
+        overrides = {key: Quota(float(v["perSecond"]), int(v["burst"]))
+                     for key, v in json.loads(args.rate_limits or "{}").items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        parser.error(f"--rate-limits: expected JSON like "
+                     f'{{"apigateway:CreateDeployment": {{"perSecond": 0.2, "burst": 1}}}}: {exc}')
+    if args.poll_seconds <= 0 or args.rate_limit_scale <= 0:
+        parser.error("--poll-seconds and --rate-limit-scale must be positive")
     return Settings(
+        poll_seconds=args.poll_seconds,
+        rate_limit_scale=args.rate_limit_scale,
+        rate_limits={**DEFAULT_QUOTAS, **overrides},
         namespaces=tuple(namespaces),
         log_level=args.log_level,
         log_format=args.log_format,

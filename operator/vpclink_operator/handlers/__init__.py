@@ -1,30 +1,38 @@
-"""kopf glue. Importing this package registers every handler with kopf's default registry."""
+"""kopf glue: `register()` attaches every handler to a registry with the operator's settings."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import kopf
 
-from vpclink_operator import API_GROUP, FINALIZER
+from vpclink_operator import API_GROUP, API_VERSION, FINALIZER
 from vpclink_operator.config import Settings
+from vpclink_operator.handlers import vpclink
+from vpclink_operator.handlers.memo import OperatorMemo
+
+__all__ = ["OperatorMemo", "register"]
 
 
-@dataclass
-class OperatorMemo:
-    """Shared state handed to every handler as `memo`."""
-
-    settings: Settings
-
-
-@kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=API_GROUP)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
         prefix=API_GROUP, key="last-handled-configuration",
     )
-    # kopf posts an Event per handler run by default; only warnings reach the cluster.
+    # kopf posts an Event per handler run by default; only warnings reach the cluster. Our own
+    # Events (Created, Available, Failed, ...) are posted explicitly, on transitions only.
     settings.posting.level = logging.WARNING
+    settings.watching.server_timeout = 300
+
+
+def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
+    kopf.on.startup(registry=registry)(configure)
+    links = (API_GROUP, API_VERSION, "vpclinks")
+    for decorator in (kopf.on.resume, kopf.on.create):
+        decorator(*links, registry=registry)(vpclink.changed)
+    kopf.on.update(*links, field="spec", registry=registry)(vpclink.changed)
+    kopf.timer(*links, interval=settings.poll_seconds, registry=registry)(vpclink.tick)
+    kopf.on.delete(*links, registry=registry)(vpclink.deleted)
+    kopf.index(API_GROUP, API_VERSION, "privateintegrations", registry=registry)(vpclink.integrations_by_link)

@@ -1,0 +1,112 @@
+"""VpcLink handlers: parse the object, call reconcile, write status and events. Nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import kopf
+
+from vpclink_operator import metrics
+from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
+from vpclink_operator.models.conditions import render_conditions
+from vpclink_operator.models.vpclink import Owner
+from vpclink_operator.reconcile import VpcLinkObject, VpcLinkOutcome, parse_status, reconcile_vpc_link
+
+LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink
+Dependant = tuple[str, str | None]  # ("namespace/name" of a PrivateIntegration, its status.connectionId)
+
+
+def integrations_by_link(*, namespace: str | None, name: str, spec: kopf.Spec, status: kopf.Status,
+                         **_: Any) -> dict[LinkKey, Dependant]:
+    """Index: which PrivateIntegrations use which VpcLink, and the link id each reports using."""
+    ref = spec.get("vpcLinkRef") or {}
+    if not ref.get("name"):
+        return {}
+    key = (ref.get("namespace") or namespace or "", ref["name"])
+    return {key: (f"{namespace}/{name}", status.get("connectionId"))}
+
+
+def _index(kwargs: Mapping[str, Any]) -> kopf.Index[LinkKey, Dependant]:
+    return kwargs["integrations_by_link"]  # type: ignore[no-any-return]
+
+
+async def changed(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
+    memory = memo.memory(body.meta.uid or "")
+    memory.interval = memo.settings.poll_seconds  # a spec change restarts the backoff
+    await _reconcile(body, memo, memory, patch, _index(kwargs), deleting=False)
+
+
+async def tick(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
+    memory = memo.memory(body.meta.uid or "")
+    if time.monotonic() < memory.next_due:
+        return
+    await _reconcile(body, memo, memory, patch, _index(kwargs), deleting=False)
+
+
+async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
+    memory = memo.memory(body.meta.uid or "")
+    outcome = await _reconcile(body, memo, memory, patch, _index(kwargs), deleting=True)
+    if not outcome.finished:
+        raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
+                                  delay=memory.interval)
+    memo.objects.pop(body.meta.uid or "", None)
+
+
+async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
+                     index: kopf.Index[LinkKey, Dependant], *, deleting: bool) -> VpcLinkOutcome:
+    meta = body.meta
+    async with memory.lock:
+        previous: Mapping[str, Any] = memory.status or dict(body.status)
+        dependants = list(index.get((meta.namespace or "", meta.name or ""), []))
+        obj = VpcLinkObject(
+            owner=Owner(meta.uid or "", meta.namespace or "", meta.name or ""),
+            generation=int(meta.get("generation", 0)),
+            spec=dict(body.spec),
+            status=parse_status(previous),
+            deleting=deleting,
+            dependants=sorted(ref for ref, _ in dependants),
+            still_used=_still_used(dependants),
+        )
+        in_motion = deleting or memory.status is None or bool(memory.next_due and memory.interval)
+        max_age = memory.interval if in_motion else memo.settings.resync_seconds
+        try:
+            outcome = await reconcile_vpc_link(memo.services, obj, max_age)
+        except Exception:
+            metrics.RECONCILES.labels("VpcLink", "error").inc()
+            raise
+        metrics.RECONCILES.labels("VpcLink", "requeue" if outcome.requeue else "ok").inc()
+        status = _render_status(outcome, obj.generation, previous)
+        if status != dict(body.status):
+            patch.status.update(status)
+        memory.status = status
+        for event in outcome.events:
+            kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+        now = time.monotonic()
+        if outcome.requeue:
+            memory.next_due = now + memory.interval
+            memory.interval = min(memory.interval * 2, memo.settings.resync_seconds)
+        else:
+            memory.interval = memo.settings.poll_seconds
+            memory.next_due = now + memo.settings.resync_seconds
+        return outcome
+
+
+def _still_used(dependants: list[Dependant]) -> dict[str, list[str]]:
+    used: dict[str, list[str]] = {}
+    for ref, connection_id in dependants:
+        if connection_id:
+            used.setdefault(connection_id, []).append(ref)
+    return used
+
+
+def _render_status(outcome: VpcLinkOutcome, generation: int, previous: Mapping[str, Any]) -> dict[str, Any]:
+    status = outcome.status.model_dump(by_alias=True, mode="json")
+    status["observedGeneration"] = generation
+    status["conditions"] = render_conditions(
+        outcome.health, generation, previous.get("conditions") or [],
+        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    return status

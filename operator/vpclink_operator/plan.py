@@ -1,0 +1,329 @@
+"""The planner: a pure function from (desired, observed) to actions, status and health.
+
+No I/O, no clock, no kopf. Everything it needs is in `VpcLinkWorld`; everything it decides is in
+`VpcLinkPlan`. `reconcile.py` observes AWS, calls it, applies the actions and writes the status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from vpclink_operator.models.conditions import Health
+from vpclink_operator.models.vpclink import (
+    OWNER_UID_TAG,
+    DesiredLink,
+    ObservedLink,
+    Replacement,
+    VpcLinkStatus,
+)
+
+INACTIVE_MESSAGE = (
+    "AWS reports the VPC link INACTIVE: no traffic used it for 60 days, so API Gateway deleted its "
+    "network interfaces. The first API requests fail until AWS reprovisions it, which takes a few "
+    "minutes after traffic resumes."
+)
+PENDING_HINT = {"REST": "REST links take 2-4 minutes", "HTTP": "HTTP links take up to ~10 minutes"}
+
+
+@dataclass(frozen=True)
+class CreateLink:
+    purpose: Literal["primary", "replacement"]
+    reason: str
+
+
+@dataclass(frozen=True)
+class UpdateLink:
+    link_id: str
+    name: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class TagLink:
+    link_id: str
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class UntagLink:
+    link_id: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeleteLink:
+    link_id: str
+
+
+Action = CreateLink | UpdateLink | TagLink | UntagLink | DeleteLink
+
+
+@dataclass(frozen=True)
+class Event:
+    type: Literal["Normal", "Warning"]
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class VpcLinkWorld:
+    desired: DesiredLink
+    owner_uid: str
+    generation: int
+    status: VpcLinkStatus
+    observed: Mapping[str, ObservedLink]  # every link of this region and API type, by id
+    deleting: bool = False
+    dependants: Sequence[str] = ()  # "namespace/name" of PrivateIntegrations that use this VpcLink
+    # link id -> dependants that still report it in their status.connectionId
+    still_used: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VpcLinkPlan:
+    actions: list[Action]
+    status: VpcLinkStatus
+    health: Health
+    events: list[Event] = field(default_factory=list)
+    requeue: bool = False  # True: come back soon (AWS is still moving); False: steady state
+    finished: bool = False  # deletion only: everything that had to go is gone
+
+
+def plan_vpc_link(world: VpcLinkWorld) -> VpcLinkPlan:
+    if world.deleting:
+        return _plan_deletion(world)
+    return _LinkPlanner(world).plan()
+
+
+class _LinkPlanner:
+    def __init__(self, world: VpcLinkWorld) -> None:
+        self.world = world
+        self.desired = world.desired
+        self.before = world.status
+        self.spec_changed = world.generation != world.status.observed_generation
+        self.actions: list[Action] = []
+        self.events: list[Event] = []
+        self.retired: list[str] = []
+        self.replacement: Replacement | None = None
+
+    # -- the pass -------------------------------------------------------------------------------
+    def plan(self) -> VpcLinkPlan:
+        self._retire_links(self.before.retired_vpc_link_ids)
+        if self.before.vpc_link_id and self.desired.adopt_id and self.desired.adopt_id != self.before.vpc_link_id:
+            return self._finish(None, Health.stuck(
+                "AdoptionChanged",
+                f"spec.vpcLinkId: this VpcLink manages link {self.before.vpc_link_id}; it cannot switch to "
+                f"{self.desired.adopt_id}. Create a new VpcLink to adopt another link.",
+            ))
+        current = self._current_link()
+        if current is None:
+            return self._create_primary()
+        if current.status == "DELETING":
+            return self._finish(current, Health.in_progress(
+                "DeletedOutOfBand",
+                f"link {current.id} is being deleted outside the operator; a new link follows once it is gone",
+            ), requeue=True)
+
+        self._update_mutable_fields(current)
+        differences = self.desired.shape.differences(current.shape)
+        if differences and self.desired.adopt_id:
+            return self._finish(current, Health.stuck(
+                "AdoptedLinkDiffers",
+                f"spec.{', spec.'.join(differences)} differ from adopted link {current.id}, and AWS cannot "
+                "change them in place; an adopted link is never replaced. Make the spec match the link, "
+                "or remove spec.vpcLinkId to let the operator create and manage its own link.",
+                ready=current.status == "AVAILABLE",
+            ))
+        current, replacing = self._replace_if_needed(current, differences)
+        return self._finish(current, self._health(current, replacing), requeue=self._in_motion(current))
+
+    # -- finding the link ---------------------------------------------------------------------------
+    def _current_link(self) -> ObservedLink | None:
+        link_id = self.before.vpc_link_id or self.desired.adopt_id
+        if link_id is None:
+            link_id = self._find_by_owner_tag()
+        if link_id is None:
+            return None
+        observed = self.world.observed.get(link_id)
+        if observed is None and self.before.vpc_link_id and not self.desired.adopt_id:
+            self.events.append(Event("Warning", "DriftRecreated",
+                                     f"link {link_id} was deleted outside the operator; creating a new one"))
+        return observed
+
+    def _find_by_owner_tag(self) -> str | None:
+        """A create that crashed before its id reached status left a tagged link: adopt it."""
+        known = {self.before.replacement.vpc_link_id} if self.before.replacement else set()
+        known.update(self.before.retired_vpc_link_ids)
+        owned = sorted(
+            (link for link in self.world.observed.values()
+             if link.tags.get(OWNER_UID_TAG) == self.world.owner_uid and link.id not in known
+             and link.status != "DELETING"),
+            key=lambda link: link.id,
+        )
+        if not owned:
+            return None
+        # More than one can only come from a bug or manual copying of tags: keep one, retire the rest.
+        self._retire_links([link.id for link in owned[1:]])
+        return owned[0].id
+
+    def _create_primary(self) -> VpcLinkPlan:
+        if self.desired.adopt_id:
+            return self._finish(None, Health.stuck(
+                "VpcLinkNotFound",
+                f"spec.vpcLinkId: link {self.desired.adopt_id} does not exist in {self.desired.region} "
+                f"({self.desired.api_type})",
+            ))
+        self.actions.append(CreateLink("primary", "no link exists yet"))
+        return self._finish(None, Health.in_progress("Creating", "creating the VPC link"), requeue=True)
+
+    # -- updates in place ---------------------------------------------------------------------------
+    def _update_mutable_fields(self, current: ObservedLink) -> None:
+        name = self.desired.name if self.desired.name not in (None, current.name) else None
+        description = None
+        if self.desired.api_type == "REST" and (self.desired.description or "") != (current.description or ""):
+            description = self.desired.description or ""
+        if name is not None or description is not None:
+            self.actions.append(UpdateLink(current.id, name, description))
+        missing = {k: v for k, v in self.desired.tags.items() if current.tags.get(k) != v}
+        if missing:
+            self.actions.append(TagLink(current.id, missing))
+        extra = tuple(sorted(k for k in current.tags if k not in self.desired.tags and not k.startswith("aws:")))
+        if extra:
+            self.actions.append(UntagLink(current.id, extra))
+
+    # -- replacement (create before destroy) --------------------------------------------------------
+    def _replace_if_needed(self, current: ObservedLink, differences: list[str]) -> tuple[ObservedLink, bool]:
+        """Returns the link that serves now and whether a replacement is still in flight."""
+        previous = self.before.replacement
+        if previous is not None and previous.vpc_link_status == "FAILED" and not self.spec_changed:
+            # A failed attempt stays recorded until the spec changes, so it is not retried in a loop.
+            self._retire_links([previous.vpc_link_id])
+            self.replacement = previous
+            return current, False
+        candidate = self.world.observed.get(previous.vpc_link_id) if previous else None
+        if previous is not None and (candidate is None or candidate.shape != self.desired.shape
+                                     or previous.vpc_link_status == "FAILED"):
+            # Gone, superseded by a newer spec, or a failure the user has since reacted to.
+            self._retire_links([previous.vpc_link_id])
+            candidate = None
+        if candidate is not None and previous is not None:
+            if candidate.status == "AVAILABLE":
+                self.events.append(Event("Normal", "Replaced",
+                                         f"link {candidate.id} is AVAILABLE and replaces {current.id}"))
+                self._retire_links([current.id])
+                return candidate, False
+            if candidate.status == "FAILED":
+                self.events.append(Event("Warning", "ReplacementFailed",
+                                         f"replacement link {candidate.id} FAILED: {candidate.status_message}; "
+                                         f"still serving on {current.id}"))
+                self._retire_links([candidate.id])
+                self.replacement = Replacement(vpc_link_id=candidate.id, vpc_link_status="FAILED",
+                                               status_message=candidate.status_message, reason=previous.reason)
+                return current, False
+            self.replacement = Replacement(vpc_link_id=candidate.id, vpc_link_status=candidate.status,
+                                           status_message=candidate.status_message or None,
+                                           reason=previous.reason)
+            return current, True
+        if differences:
+            reason = f"{', '.join(differences)} changed"
+            self.actions.append(CreateLink("replacement", reason))
+            self.events.append(Event("Normal", "Replacing",
+                                     f"{reason}; AWS cannot change it in place, creating a new link before "
+                                     f"retiring {current.id}"))
+            return current, True
+        return current, False
+
+    def _retire_links(self, link_ids: Sequence[str]) -> None:
+        """Delete superseded links once AWS still has them and nothing reports them in use."""
+        for link_id in link_ids:
+            observed = self.world.observed.get(link_id)
+            if observed is None or link_id in self.retired:
+                continue
+            self.retired.append(link_id)
+            if observed.status != "DELETING" and not self.world.still_used.get(link_id):
+                self.actions.append(DeleteLink(link_id))
+
+    # -- health -------------------------------------------------------------------------------------
+    def _health(self, current: ObservedLink, replacing: bool) -> Health:
+        available = current.status == "AVAILABLE"
+        failed_replacement = self.replacement if (self.replacement and
+                                                  self.replacement.vpc_link_status == "FAILED") else None
+        if current.status == "FAILED":
+            return Health.stuck("Failed", f"AWS reports link {current.id} FAILED: {current.status_message}")
+        if current.status == "INACTIVE":
+            return Health.stuck("Inactive", INACTIVE_MESSAGE)
+        if failed_replacement is not None:
+            return Health.stuck(
+                "ReplacementFailed",
+                f"replacement link {failed_replacement.vpc_link_id} ({failed_replacement.reason}) FAILED: "
+                f"{failed_replacement.status_message}. Still serving on {current.id}; change the spec to retry.",
+                ready=available,
+            )
+        if replacing:
+            assert self.replacement is not None or any(isinstance(a, CreateLink) for a in self.actions)
+            detail = (f"new link {self.replacement.vpc_link_id} is {self.replacement.vpc_link_status}"
+                      if self.replacement else "creating the new link")
+            return Health.in_progress("Replacing", f"replacing link {current.id}: {detail}", ready=available)
+        if current.status == "PENDING":
+            return Health.in_progress(
+                "Pending",
+                f"AWS is provisioning link {current.id} ({PENDING_HINT[self.desired.api_type]})")
+        if self.retired:
+            return Health.in_progress("RetiringOldLink",
+                                      f"serving on {current.id}; deleting retired link(s) {', '.join(self.retired)}",
+                                      ready=True)
+        return Health.available("Available", f"link {current.id} is AVAILABLE")
+
+    def _in_motion(self, current: ObservedLink) -> bool:
+        return bool(current.status in ("PENDING", "DELETING") or self.actions or self.retired
+                    or (self.replacement is not None and self.replacement.vpc_link_status != "FAILED"))
+
+    def _finish(self, current: ObservedLink | None, health: Health, requeue: bool = False) -> VpcLinkPlan:
+        status = VpcLinkStatus(
+            observed_generation=self.world.generation,
+            vpc_link_id=current.id if current else None,
+            vpc_link_status=current.status if current else None,
+            status_message=(current.status_message or None) if current else None,
+            replacement=self.replacement,
+            retired_vpc_link_ids=self.retired,
+            conditions=self.before.conditions,
+        )
+        self.events.extend(_transition_events(self.before, status))
+        return VpcLinkPlan(self.actions, status, health, self.events, requeue=requeue)
+
+
+def _transition_events(before: VpcLinkStatus, after: VpcLinkStatus) -> list[Event]:
+    if after.vpc_link_id is None or (before.vpc_link_id == after.vpc_link_id
+                                     and before.vpc_link_status == after.vpc_link_status):
+        return []
+    if after.vpc_link_status == "AVAILABLE":
+        return [Event("Normal", "Available", f"link {after.vpc_link_id} is AVAILABLE")]
+    if after.vpc_link_status == "FAILED":
+        return [Event("Warning", "Failed", f"link {after.vpc_link_id} FAILED: {after.status_message}")]
+    if after.vpc_link_status == "INACTIVE":
+        return [Event("Warning", "Inactive", INACTIVE_MESSAGE)]
+    return []
+
+
+def _plan_deletion(world: VpcLinkWorld) -> VpcLinkPlan:
+    status = world.status
+    ours = [status.replacement.vpc_link_id] if status.replacement else []
+    ours += status.retired_vpc_link_ids
+    ours += [link.id for link in world.observed.values() if link.tags.get(OWNER_UID_TAG) == world.owner_uid]
+    current = status.vpc_link_id or world.desired.adopt_id
+    if current and not world.desired.retain:
+        if world.dependants:
+            return VpcLinkPlan([], status, Health.in_progress(
+                "WaitingForDependants",
+                f"deletion waits: PrivateIntegration(s) {', '.join(world.dependants)} still use this link",
+                ready=status.vpc_link_status == "AVAILABLE"), requeue=True)
+        ours.append(current)
+    else:
+        ours = [i for i in ours if i != current]  # Retain: the serving link stays, though it carries our tags
+    remaining = [world.observed[i] for i in dict.fromkeys(ours) if i in world.observed]
+    actions: list[Action] = [DeleteLink(link.id) for link in remaining if link.status != "DELETING"]
+    if not remaining:
+        return VpcLinkPlan([], status, Health.in_progress("Deleted", "all links are deleted"), finished=True)
+    return VpcLinkPlan(actions, status, Health.in_progress(
+        "Deleting", f"deleting link(s) {', '.join(link.id for link in remaining)}"), requeue=True)

@@ -1,0 +1,58 @@
+"""Checks made before any CreateVpcLink call, so a link that cannot work is never created.
+
+Each failure message names the spec field and the offending value.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from vpclink_operator.aws.ec2 import Ec2Adapter
+from vpclink_operator.aws.elbv2 import Elbv2Adapter
+from vpclink_operator.models.vpclink import DesiredLink
+
+
+@cache
+def http_link_zones() -> dict[str, frozenset[str]]:
+    """Availability Zone ids that support HTTP API VPC links, by region (seed 000)."""
+    raw = json.loads(resources.files("vpclink_operator.data").joinpath("http_vpclink_zones.json").read_text())
+    return {region: frozenset(zones) for region, zones in raw["zones"].items()}
+
+
+async def check_http_link(desired: DesiredLink, ec2: Ec2Adapter) -> str | None:
+    region = desired.region
+    zones = http_link_zones().get(region)
+    if zones is None:
+        return (f"spec.region: {region} is not among the Regions that support VPC links for HTTP APIs "
+                f"(supported: {', '.join(sorted(http_link_zones()))})")
+    subnet_ids = sorted(desired.shape.subnet_ids)
+    subnets = await ec2.subnets(region, subnet_ids)
+    missing = [s for s in subnet_ids if s not in subnets]
+    if missing:
+        return f"spec.subnetIds: subnet(s) {', '.join(missing)} do not exist in {region}"
+    vpcs = sorted({s.vpc_id for s in subnets.values()})
+    if len(vpcs) > 1:
+        return f"spec.subnetIds: subnets must all be in one VPC, found {', '.join(vpcs)}"
+    unsupported = [f"{s.id} ({s.availability_zone_id})" for s in subnets.values()
+                   if s.availability_zone_id not in zones]
+    if unsupported:
+        return (f"spec.subnetIds: subnet(s) {', '.join(sorted(unsupported))} are in Availability Zones that do "
+                f"not support HTTP API VPC links in {region} (supported: {', '.join(sorted(zones))})")
+    missing_groups = await ec2.missing_security_groups(region, sorted(desired.shape.security_group_ids))
+    if missing_groups:
+        return f"spec.securityGroupIds: security group(s) {', '.join(missing_groups)} do not exist in {region}"
+    return None
+
+
+async def check_rest_link(desired: DesiredLink, elbv2: Elbv2Adapter) -> str | None:
+    (arn,) = desired.shape.target_arns
+    balancer = await elbv2.load_balancer(desired.region, arn)
+    if balancer is None:
+        return f"spec.targetArns: load balancer {arn} does not exist in {desired.region}"
+    if balancer.type != "network":
+        return f"spec.targetArns: {arn} is a {balancer.type} load balancer; REST VPC links need a network one"
+    if balancer.state != "active":
+        return f"spec.targetArns: load balancer {arn} is {balancer.state}, not active"
+    return None

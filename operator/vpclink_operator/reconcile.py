@@ -1,0 +1,188 @@
+"""One level-based reconcile for VpcLink: observe -> plan -> apply -> status.
+
+It serves create, resume, update, the resync timer and deletion alike. It knows nothing of kopf:
+it takes plain data and returns a `VpcLinkOutcome` that the handler writes and posts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from vpclink_operator import preflight
+from vpclink_operator.aws.client import AwsClients
+from vpclink_operator.aws.ec2 import Ec2Adapter
+from vpclink_operator.aws.elbv2 import Elbv2Adapter
+from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsTerminal, RateLimited
+from vpclink_operator.aws.http_v2 import HttpV2Adapter
+from vpclink_operator.aws.links import LinkAdapter
+from vpclink_operator.aws.ratelimit import RateLimiter
+from vpclink_operator.aws.rest_v1 import RestV1Adapter
+from vpclink_operator.config import Settings
+from vpclink_operator.inventory import LinkInventory
+from vpclink_operator.models.base import describe_validation_error
+from vpclink_operator.models.conditions import Health
+from vpclink_operator.models.vpclink import (
+    ApiType,
+    DesiredLink,
+    ObservedLink,
+    Owner,
+    Replacement,
+    VpcLinkSpec,
+    VpcLinkStatus,
+)
+from vpclink_operator.plan import (
+    CreateLink,
+    DeleteLink,
+    Event,
+    TagLink,
+    UntagLink,
+    UpdateLink,
+    VpcLinkPlan,
+    VpcLinkWorld,
+    plan_vpc_link,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators, built once per operator process."""
+
+    settings: Settings
+    aws: AwsClients
+    links: dict[ApiType, LinkAdapter]
+    inventory: LinkInventory
+    ec2: Ec2Adapter
+    elbv2: Elbv2Adapter
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        aws = AwsClients(RateLimiter(settings.rate_limits, scale=settings.rate_limit_scale))
+        links: dict[ApiType, LinkAdapter] = {"HTTP": HttpV2Adapter(aws), "REST": RestV1Adapter(aws)}
+        return cls(settings, aws, links, LinkInventory(links), Ec2Adapter(aws), Elbv2Adapter(aws))
+
+
+@dataclass(frozen=True)
+class VpcLinkObject:
+    """The parts of a VpcLink custom resource that reconcile reads."""
+
+    owner: Owner
+    generation: int
+    spec: Mapping[str, Any]
+    status: VpcLinkStatus
+    deleting: bool = False
+    dependants: Sequence[str] = ()
+    still_used: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass
+class VpcLinkOutcome:
+    status: VpcLinkStatus
+    health: Health
+    events: list[Event] = field(default_factory=list)
+    requeue: bool = False
+    finished: bool = False
+    aws_calls_blocked: bool = False  # a terminal AWS or spec error: only a change can help
+
+
+def parse_status(raw: Mapping[str, Any] | None) -> VpcLinkStatus:
+    known = {k: v for k, v in (raw or {}).items() if k in VpcLinkStatus.model_fields or
+             k in {f.alias for f in VpcLinkStatus.model_fields.values()}}
+    return VpcLinkStatus.model_validate(known)
+
+
+async def reconcile_vpc_link(services: Services, obj: VpcLinkObject, max_age: float) -> VpcLinkOutcome:
+    try:
+        spec = VpcLinkSpec.model_validate(obj.spec)
+    except ValidationError as exc:
+        message = describe_validation_error("spec", exc)
+        return VpcLinkOutcome(obj.status.model_copy(update={"observed_generation": obj.generation}),
+                              Health.stuck("InvalidSpec", message),
+                              [Event("Warning", "InvalidSpec", message)], aws_calls_blocked=True)
+    desired = DesiredLink.from_spec(spec, obj.owner, services.settings.default_region)
+    try:
+        observed = await services.inventory.links(desired.region, desired.api_type, max_age)
+    except (AwsError, RateLimited) as exc:
+        return _aws_failure(obj.status, exc)
+    plan = plan_vpc_link(VpcLinkWorld(
+        desired=desired, owner_uid=obj.owner.uid, generation=obj.generation, status=obj.status,
+        observed=observed, deleting=obj.deleting, dependants=obj.dependants, still_used=obj.still_used,
+    ))
+    return await _apply(services, desired, plan)
+
+
+async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) -> VpcLinkOutcome:
+    adapter = services.links[desired.api_type]
+    region, api_type = desired.region, desired.api_type
+    status, health, events = plan.status, plan.health, list(plan.events)
+    waiting_on_aws: list[str] = []
+    for action in plan.actions:
+        try:
+            if isinstance(action, CreateLink):
+                problem = await _preflight(services, desired)
+                if problem is not None:
+                    return VpcLinkOutcome(status, Health.stuck("PreflightFailed", problem, ready=health.ready.status),
+                                          [*events, Event("Warning", "PreflightFailed", problem)],
+                                          aws_calls_blocked=True)
+                created = await adapter.create_link(desired)
+                services.inventory.remember(region, api_type, created.id, created)
+                logger.info("created VPC link %s (%s)", created.id, action.reason,
+                            extra={"operation": "CreateVpcLink", "vpc_link_id": created.id})
+                status = _record_created(status, created, action)
+                events.append(Event("Normal", "Created", f"created link {created.id} ({action.reason})"))
+            elif isinstance(action, UpdateLink):
+                await adapter.update_link(region, action.link_id, action.name, action.description)
+                await services.inventory.refresh(region, api_type, action.link_id)
+            elif isinstance(action, TagLink):
+                await adapter.tag_link(region, action.link_id, action.tags)
+                await services.inventory.refresh(region, api_type, action.link_id)
+            elif isinstance(action, UntagLink):
+                await adapter.untag_link(region, action.link_id, action.keys)
+                await services.inventory.refresh(region, api_type, action.link_id)
+            elif isinstance(action, DeleteLink):
+                await adapter.delete_link(region, action.link_id)
+                await services.inventory.refresh(region, api_type, action.link_id)
+                events.append(Event("Normal", "Deleted", f"deleting link {action.link_id}"))
+        except AwsInUse as exc:
+            # AWS still sees a reference (e.g. a deployed stage): not an error, wait and retry.
+            waiting_on_aws.append(f"{exc.code}: {exc.message}")
+        except (AwsError, RateLimited) as exc:
+            outcome = _aws_failure(status, exc, health)
+            outcome.events[:0] = events
+            return outcome
+    if waiting_on_aws:
+        health = Health.in_progress("WaitingForReferences", "; ".join(waiting_on_aws), ready=health.ready.status)
+    return VpcLinkOutcome(status, health, events, requeue=plan.requeue or bool(waiting_on_aws),
+                          finished=plan.finished)
+
+
+def _record_created(status: VpcLinkStatus, created: ObservedLink, action: CreateLink) -> VpcLinkStatus:
+    """Ids reach status as soon as AWS returns them."""
+    if action.purpose == "primary":
+        return status.model_copy(update={"vpc_link_id": created.id, "vpc_link_status": created.status,
+                                         "status_message": created.status_message or None})
+    return status.model_copy(update={"replacement": Replacement(
+        vpc_link_id=created.id, vpc_link_status=created.status, reason=action.reason)})
+
+
+async def _preflight(services: Services, desired: DesiredLink) -> str | None:
+    if desired.api_type == "HTTP":
+        return await preflight.check_http_link(desired, services.ec2)
+    return await preflight.check_rest_link(desired, services.elbv2)
+
+
+def _aws_failure(status: VpcLinkStatus, exc: AwsError | RateLimited, health: Health | None = None) -> VpcLinkOutcome:
+    if isinstance(exc, AwsTerminal):
+        message = f"AWS rejected {exc.operation}: {exc.code}: {exc.message}"
+        ready = health.ready.status if health else False
+        return VpcLinkOutcome(status, Health.stuck("AwsRejected", message, ready=ready),
+                              [Event("Warning", "AwsRejected", message)], aws_calls_blocked=True)
+    ready = health.ready.status if health else status.vpc_link_status == "AVAILABLE"
+    reason = "Throttled" if isinstance(exc, RateLimited) or getattr(exc, "throttled", False) else "AwsUnavailable"
+    return VpcLinkOutcome(status, Health.in_progress(reason, f"retrying: {exc}", ready=ready), requeue=True)
