@@ -10,9 +10,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,18 +78,51 @@ def namespace(kubectl: Kubectl) -> Iterator[str]:
     kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
-@pytest.fixture(scope="session")
-def aws_endpoint() -> Iterator[str]:
-    """An AWS endpoint on loopback (moto server mode)."""
-    from moto.server import ThreadedMotoServer
+@dataclass
+class Emulator:
+    url: str
+    control: Any  # vpclink_emulator.EmulatorControl
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=controlplane.free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """The AWS emulator as its own process, as the operator sees AWS in production: over HTTP.
+
+    Links stay PENDING for 60 emulated seconds and DELETING for 20; at time scale 40 that is
+    1.5 s and 0.5 s of wall time, so every lifecycle phase is observable but quick.
+    """
+    from vpclink_emulator import EmulatorControl
+
+    port = controlplane.free_port()
+    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vpclink_emulator", "--host", "127.0.0.1", "--port", str(port),
+         "--link-pending-seconds", "60", "--link-deleting-seconds", "20", "--time-scale", "40"],
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    control = EmulatorControl(url)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if control.health():
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"emulator did not start:\n{log.read_text()}")
+        time.sleep(0.1)
     try:
-        yield f"http://{host}:{port}"
+        yield Emulator(url, control)
     finally:
-        server.stop()
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint(emulator: Emulator) -> str:
+    return emulator.url
 
 
 def aws_env(endpoint: str) -> dict[str, str]:

@@ -27,8 +27,14 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.watching.server_timeout = 300
 
 
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In a pod: the ServiceAccount token; elsewhere: $KUBECONFIG or ~/.kube/config."""
+    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+
 def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
     kopf.on.startup(registry=registry)(configure)
+    kopf.on.login(registry=registry)(login)
     links = (API_GROUP, API_VERSION, "vpclinks")
     for decorator in (kopf.on.resume, kopf.on.create):
         decorator(*links, registry=registry)(vpclink.changed)
