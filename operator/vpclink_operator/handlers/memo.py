@@ -15,6 +15,7 @@ class ObjectMemory:
 
     interval: float  # current re-check interval while AWS is moving; backs off
     next_due: float = 0.0  # monotonic time of the next timer pass that does real work
+    moving: bool = True  # the last pass left work in flight (or there was none yet)
     status: dict[str, object] | None = None  # the status last written (newer than a stale body)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

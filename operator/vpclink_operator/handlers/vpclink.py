@@ -70,8 +70,8 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
             dependants=sorted(ref for ref, _ in dependants),
             still_used=_still_used(dependants),
         )
-        in_motion = deleting or memory.status is None or bool(memory.next_due and memory.interval)
-        max_age = memory.interval if in_motion else memo.settings.resync_seconds
+        # Steady objects share a list up to one resync old; moving ones want it as fresh as their backoff.
+        max_age = memory.interval if deleting or memory.moving else memo.settings.resync_seconds
         try:
             outcome = await reconcile_vpc_link(memo.services, obj, max_age)
         except Exception:
@@ -85,6 +85,7 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
         for event in outcome.events:
             kopf.event(body, type=event.type, reason=event.reason, message=event.message)
         now = time.monotonic()
+        memory.moving = outcome.requeue
         if outcome.requeue:
             memory.next_due = now + memory.interval
             memory.interval = min(memory.interval * 2, memo.settings.resync_seconds)
