@@ -46,7 +46,7 @@ class EmulatorApp:
         body = _read_body(environ)
         info = identify(environ, body)
 
-        delay, error = self.faults.decide(info)
+        delay, delay_after, error = self.faults.decide(info)
         if delay:
             time.sleep(delay)
         if error is None and not self.quotas.admit(info):
@@ -58,6 +58,8 @@ class EmulatorApp:
         else:
             status, headers, payload = self._moto(environ)
             error_code = _error_code(status, headers, payload)
+            if delay_after:
+                time.sleep(delay_after)
 
         self.calls.record(
             info,

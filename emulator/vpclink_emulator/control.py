@@ -178,6 +178,7 @@ class EmulatorControl:
         operations: list[str] | None = None,
         services: list[str] | None = None,
         latency_ms: float = 0.0,
+        phase: str = "before",
         status: int = 500,
         seed: int | None = None,
     ) -> dict[str, Any]:
@@ -190,6 +191,7 @@ class EmulatorControl:
             "operations": operations,
             "services": services,
             "latency_ms": latency_ms,
+            "phase": phase,
             "status": status,
             "seed": seed,
         }

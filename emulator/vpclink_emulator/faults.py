@@ -32,6 +32,9 @@ class Fault:
     operations: list[str] | None = None
     services: list[str] | None = None
     latency_ms: float = 0.0
+    # latency only: "before" delays the request; "after" lets AWS do the work, then delays the
+    # answer (the window in which a client can crash after a create took effect).
+    phase: str = "before"
     status: int = 500
     id: int = 0
     created: float = field(default_factory=time.monotonic)
@@ -44,6 +47,8 @@ class Fault:
             raise ValueError("percent must be between 0 and 100")
         if self.kind == "server_error" and not 500 <= self.status <= 599:
             raise ValueError("server_error status must be 5xx")
+        if self.phase not in ("before", "after"):
+            raise ValueError("phase must be 'before' or 'after'")
 
     def expired(self) -> bool:
         if self.count is not None and self.fired >= self.count:
@@ -96,9 +101,9 @@ class FaultInjector:
             self._faults = [f for f in self._faults if not f.expired()]
             return [f.public() for f in self._faults]
 
-    def decide(self, info: RequestInfo) -> tuple[float, AwsError | None]:
-        """The latency to add to this call and the error to answer it with, if any."""
-        delay = 0.0
+    def decide(self, info: RequestInfo) -> tuple[float, float, AwsError | None]:
+        """Latency before and after the call, and the error to answer it with, if any."""
+        before = after = 0.0
         with self._lock:
             self._faults = [f for f in self._faults if not f.expired()]
             for fault in self._faults:
@@ -106,7 +111,10 @@ class FaultInjector:
                     continue
                 fault.fired += 1
                 if fault.kind == "latency":
-                    delay += fault.latency_ms / 1000
+                    if fault.phase == "after":
+                        after += fault.latency_ms / 1000
+                    else:
+                        before += fault.latency_ms / 1000
                     continue
-                return delay, fault.error(info)
-        return delay, None
+                return before, after, fault.error(info)
+        return before, after, None

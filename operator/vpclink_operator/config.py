@@ -55,7 +55,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         help="[env VPCLINK_LOG_FORMAT] (default: %(default)s)",
     )
     parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("VPCLINK_PORT", "8080")),
+        "--port", type=int, default=os.environ.get("VPCLINK_PORT", "8080"),
         help="port for /healthz, /readyz and /metrics [env VPCLINK_PORT] (default: %(default)s)",
     )
     parser.add_argument(
@@ -66,11 +66,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
              "[env VPCLINK_DEFAULT_REGION, then AWS_REGION] (default: %(default)s)",
     )
     parser.add_argument(
-        "--resync-seconds", type=float, default=float(os.environ.get("VPCLINK_RESYNC_SECONDS", "60")),
+        "--resync-seconds", type=float, default=os.environ.get("VPCLINK_RESYNC_SECONDS", "60"),
         help="how often AWS is re-observed for drift [env VPCLINK_RESYNC_SECONDS] (default: %(default)s)",
     )
     parser.add_argument(
-        "--poll-seconds", type=float, default=float(os.environ.get("VPCLINK_POLL_SECONDS", "5")),
+        "--poll-seconds", type=float, default=os.environ.get("VPCLINK_POLL_SECONDS", "5"),
         help="first re-check while AWS is still moving; backs off to --resync-seconds "
              "[env VPCLINK_POLL_SECONDS] (default: %(default)s)",
     )
@@ -81,10 +81,16 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
              "[env VPCLINK_RATE_LIMITS] (default: API Gateway's documented quotas)",
     )
     parser.add_argument(
-        "--rate-limit-scale", type=float, default=float(os.environ.get("VPCLINK_RATE_LIMIT_SCALE", "1")),
+        "--rate-limit-scale", type=float, default=os.environ.get("VPCLINK_RATE_LIMIT_SCALE", "1"),
         help="multiply every quota's rate, for a time-scaled emulator [env VPCLINK_RATE_LIMIT_SCALE]",
     )
     args = parser.parse_args(argv)
+    # argparse converts string defaults with `type=` but never checks them against `choices`.
+    for action in parser._actions:
+        value = getattr(args, action.dest, None)
+        if action.choices is not None and value not in action.choices:
+            parser.error(f"{'/'.join(action.option_strings)}: invalid choice {value!r} "
+                         f"(choose from {', '.join(map(str, action.choices))})")
     namespaces = args.namespaces if args.namespaces is not None else _env_list("VPCLINK_NAMESPACES")
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, got {args.port}")

@@ -106,12 +106,15 @@ class _LinkPlanner:
         self.events: list[Event] = []
         self.retired: list[str] = []
         self.replacement: Replacement | None = None
+        self.previous_replacement = world.status.replacement  # None once promoted to current
 
     # -- the pass -------------------------------------------------------------------------------
     def plan(self) -> VpcLinkPlan:
         self._retire_links(self.before.retired_vpc_link_ids)
         if self.before.vpc_link_id and self.desired.adopt_id and self.desired.adopt_id != self.before.vpc_link_id:
-            return self._finish(None, Health.stuck(
+            # Keep everything as it is: the link we manage must not be forgotten by a typo.
+            return VpcLinkPlan([], self.before.model_copy(update={"observed_generation": self.world.generation}),
+                               Health.stuck(
                 "AdoptionChanged",
                 f"spec.vpcLinkId: this VpcLink manages link {self.before.vpc_link_id}; it cannot switch to "
                 f"{self.desired.adopt_id}. Create a new VpcLink to adopt another link.",
@@ -136,36 +139,54 @@ class _LinkPlanner:
                 ready=current.status == "AVAILABLE",
             ))
         current, replacing = self._replace_if_needed(current, differences)
+        tracked = {current.id, *self.retired, *([self.replacement.vpc_link_id] if self.replacement else [])}
+        self._retire_links([link.id for link in self._untracked_owned_links(tracked)])
         return self._finish(current, self._health(current, replacing), requeue=self._in_motion(current))
 
     # -- finding the link ---------------------------------------------------------------------------
     def _current_link(self) -> ObservedLink | None:
         link_id = self.before.vpc_link_id or self.desired.adopt_id
-        if link_id is None:
-            link_id = self._find_by_owner_tag()
-        if link_id is None:
-            return None
-        observed = self.world.observed.get(link_id)
-        if observed is None and self.before.vpc_link_id and not self.desired.adopt_id:
+        if link_id is not None:
+            observed = self.world.observed.get(link_id)
+            if observed is not None or self.desired.adopt_id:
+                return observed
+        # Our link is gone or was never recorded: a replacement in flight takes over; else a link
+        # tagged with our UID (a create that crashed before its id reached status); else nothing.
+        promoted = self._promote_replacement()
+        if promoted is not None:
+            return promoted
+        tagged = self._untracked_owned_links({link_id} if link_id else set())
+        if tagged:
+            self._retire_links([link.id for link in tagged[1:]])  # keep one, never two
+            return tagged[0]
+        if link_id is not None:
             self.events.append(Event("Warning", "DriftRecreated",
                                      f"link {link_id} was deleted outside the operator; creating a new one"))
-        return observed
+        return None
 
-    def _find_by_owner_tag(self) -> str | None:
-        """A create that crashed before its id reached status left a tagged link: adopt it."""
-        known = {self.before.replacement.vpc_link_id} if self.before.replacement else set()
-        known.update(self.before.retired_vpc_link_ids)
-        owned = sorted(
+    def _promote_replacement(self) -> ObservedLink | None:
+        previous = self.previous_replacement
+        if previous is None or previous.vpc_link_status == "FAILED":
+            return None
+        candidate = self.world.observed.get(previous.vpc_link_id)
+        if candidate is None or candidate.status in ("DELETING", "FAILED"):
+            return None
+        self.previous_replacement = None
+        self.events.append(Event("Warning", "Replaced",
+                                 f"link {self.before.vpc_link_id} disappeared; replacement {candidate.id} takes over"))
+        return candidate
+
+    def _untracked_owned_links(self, also_known: set[str]) -> list[ObservedLink]:
+        """Links carrying our owner UID that status does not know, best first (AVAILABLE, then by id)."""
+        known = {*also_known, *self.before.retired_vpc_link_ids}
+        if self.before.replacement:
+            known.add(self.before.replacement.vpc_link_id)
+        return sorted(
             (link for link in self.world.observed.values()
              if link.tags.get(OWNER_UID_TAG) == self.world.owner_uid and link.id not in known
              and link.status != "DELETING"),
-            key=lambda link: link.id,
+            key=lambda link: (link.status != "AVAILABLE", link.id),
         )
-        if not owned:
-            return None
-        # More than one can only come from a bug or manual copying of tags: keep one, retire the rest.
-        self._retire_links([link.id for link in owned[1:]])
-        return owned[0].id
 
     def _create_primary(self) -> VpcLinkPlan:
         if self.desired.adopt_id:
@@ -195,7 +216,7 @@ class _LinkPlanner:
     # -- replacement (create before destroy) --------------------------------------------------------
     def _replace_if_needed(self, current: ObservedLink, differences: list[str]) -> tuple[ObservedLink, bool]:
         """Returns the link that serves now and whether a replacement is still in flight."""
-        previous = self.before.replacement
+        previous = self.previous_replacement
         if previous is not None and previous.vpc_link_status == "FAILED" and not self.spec_changed:
             # A failed attempt stays recorded until the spec changes, so it is not retried in a loop.
             self._retire_links([previous.vpc_link_id])
@@ -227,6 +248,12 @@ class _LinkPlanner:
             return current, True
         if differences:
             reason = f"{', '.join(differences)} changed"
+            orphan = next((link for link in self._untracked_owned_links({current.id})
+                           if link.shape == self.desired.shape and link.status != "FAILED"), None)
+            if orphan is not None:  # created before a crash, before its id reached status
+                self.replacement = Replacement(vpc_link_id=orphan.id, vpc_link_status=orphan.status,
+                                               status_message=orphan.status_message or None, reason=reason)
+                return current, True
             self.actions.append(CreateLink("replacement", reason))
             self.events.append(Event("Normal", "Replacing",
                                      f"{reason}; AWS cannot change it in place, creating a new link before "
@@ -249,6 +276,10 @@ class _LinkPlanner:
         available = current.status == "AVAILABLE"
         failed_replacement = self.replacement if (self.replacement and
                                                   self.replacement.vpc_link_status == "FAILED") else None
+        if replacing:
+            detail = (f"new link {self.replacement.vpc_link_id} is {self.replacement.vpc_link_status}"
+                      if self.replacement else "creating the new link")
+            return Health.in_progress("Replacing", f"replacing link {current.id}: {detail}", ready=available)
         if current.status == "FAILED":
             return Health.stuck("Failed", f"AWS reports link {current.id} FAILED: {current.status_message}")
         if current.status == "INACTIVE":
@@ -260,11 +291,6 @@ class _LinkPlanner:
                 f"{failed_replacement.status_message}. Still serving on {current.id}; change the spec to retry.",
                 ready=available,
             )
-        if replacing:
-            assert self.replacement is not None or any(isinstance(a, CreateLink) for a in self.actions)
-            detail = (f"new link {self.replacement.vpc_link_id} is {self.replacement.vpc_link_status}"
-                      if self.replacement else "creating the new link")
-            return Health.in_progress("Replacing", f"replacing link {current.id}: {detail}", ready=available)
         if current.status == "PENDING":
             return Health.in_progress(
                 "Pending",

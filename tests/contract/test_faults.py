@@ -6,7 +6,7 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from contract_support import Aws, error_of
+from contract_support import Aws, error_of, unique
 
 from vpclink_emulator import EmulatorControl
 
@@ -102,3 +102,16 @@ def test_throttle_on_query_protocol_services_uses_their_error_shape(aws: Aws, co
     control.clear_faults()
     assert control.faults() == []
     aws.client("ec2").describe_vpcs()
+
+
+def test_latency_after_the_call_took_effect(aws: Aws, control: EmulatorControl) -> None:
+    """Issue 3 item 10, added latency on the answer: AWS has done the work but the client has not heard
+    yet -- the window in which an operator can crash between a create call and recording its id."""
+    v2 = aws.client("apigatewayv2")
+    control.inject_fault("latency", latency_ms=400, phase="after", operations=["CreateApi"], count=1)
+
+    started = time.monotonic()
+    created = v2.create_api(Name=unique("late-answer"), ProtocolType="HTTP")
+    assert time.monotonic() - started >= 0.4
+    assert created["ApiId"] in {api["ApiId"] for api in v2.get_apis()["Items"]}
+    assert [c["status"] < 300 for c in control.calls(operation="CreateApi")] == [True]

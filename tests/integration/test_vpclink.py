@@ -262,3 +262,26 @@ def test_preflight_failure_names_the_field_and_creates_nothing(kubectl, namespac
                    and condition(o, "Stalled").get("status") == "True" and o, what="Stalled")
     assert "spec.targetArns" in condition(obj, "Stalled")["message"]
     assert writes(emulator, "CreateVpcLink") == []
+
+
+def test_kill9_between_create_and_status_write_leaves_exactly_one_link(kubectl, namespace, operator, network, aws,
+                                                                      emulator):
+    # AWS creates the link at once but answers 4 s later: a kill -9 in that window loses the answer.
+    emulator.control.inject_fault("latency", latency_ms=4000, phase="after", operations=["CreateVpcLink"], count=1)
+    apply(kubectl, namespace, http_link(network))
+    uid = get(kubectl, namespace, "vl", "orders")["metadata"]["uid"]
+
+    def owned() -> list[str]:
+        return [link["VpcLinkId"] for link in aws("apigatewayv2").get_vpc_links()["Items"]
+                if link.get("Tags", {}).get(OWNER_UID_TAG) == uid]
+    wait_for(owned, timeout=30, interval=0.05, what="the link to exist in AWS")
+    operator.kill9()
+    assert "vpcLinkId" not in get(kubectl, namespace, "vl", "orders").get("status", {}), \
+        "the crash window was missed: the id reached status before the kill"
+
+    operator.start()
+    obj = wait_ready(kubectl, namespace, "orders")
+    assert owned() == [obj["status"]["vpcLinkId"]]
+    time.sleep(3)  # several more passes of the restarted operator
+    assert owned() == [obj["status"]["vpcLinkId"]]
+    assert [c["operation"] for c in emulator.control.calls(operation="CreateVpcLink")] == ["CreateVpcLink"]

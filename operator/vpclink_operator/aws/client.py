@@ -32,7 +32,7 @@ class AwsClients:
         self._session = boto3.session.Session()
         self._clients: dict[tuple[str, str], Any] = {}
         # botocore retries throttling itself a little; our own limiter and kopf's backoff do the rest.
-        self._config = Config(retries={"mode": "standard", "max_attempts": 3},
+        self._config = Config(retries={"mode": "standard", "total_max_attempts": 3},
                               connect_timeout=5, read_timeout=30)
 
     def client(self, service: str, region: str) -> Any:

@@ -58,6 +58,8 @@ def classify(operation: str, exc: Exception) -> AwsError:
     code = str(error.get("Code", "Unknown"))
     message = str(error.get("Message", "") or exc)
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    if code == "LimitExceededException":  # a resource quota (answered with 429), not throttling
+        return AwsTerminal(operation, code, message)
     if code in _THROTTLING or status == 429:
         return AwsRetryable(operation, code, message, throttled=True)
     if status >= 500:
