@@ -10,12 +10,9 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "hack"))
 
 import controlplane  # noqa: E402
+import stack  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -78,67 +76,29 @@ def namespace(kubectl: Kubectl) -> Iterator[str]:
     kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
-@dataclass
-class Emulator:
-    url: str
-    control: Any  # vpclink_emulator.EmulatorControl
-
-
 @pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.EmulatorProcess]:
     """The AWS emulator as its own process, as the operator sees AWS in production: over HTTP.
 
     Links stay PENDING for 60 emulated seconds and DELETING for 20; at time scale 40 that is
     1.5 s and 0.5 s of wall time, so every lifecycle phase is observable but quick.
     """
-    from vpclink_emulator import EmulatorControl
-
-    port = controlplane.free_port()
-    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vpclink_emulator", "--host", "127.0.0.1", "--port", str(port),
-         "--link-pending-seconds", "60", "--link-deleting-seconds", "20", "--time-scale", "40"],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    control = EmulatorControl(url)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if control.health():
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"emulator did not start:\n{log.read_text()}")
-        time.sleep(0.1)
+    emulator = stack.EmulatorProcess(tmp_path_factory.mktemp("emulator") / "emulator.log",
+                                     pending_seconds=60, deleting_seconds=20, time_scale=40).start()
     try:
-        yield Emulator(url, control)
+        yield emulator
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        emulator.stop()
 
 
 @pytest.fixture(scope="session")
-def aws_endpoint(emulator: Emulator) -> str:
+def aws_endpoint(emulator: stack.EmulatorProcess) -> str:
     return emulator.url
-
-
-def aws_env(endpoint: str) -> dict[str, str]:
-    """The only knobs that point production code at a test endpoint: standard AWS variables."""
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
 
 
 @pytest.fixture
 def operator_env(control_plane: controlplane.ControlPlane, aws_endpoint: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(aws_env(aws_endpoint))
+    env.update(stack.aws_env(aws_endpoint))
     env["KUBECONFIG"] = str(control_plane.kubeconfig)
     return env

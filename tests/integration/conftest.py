@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +13,7 @@ import boto3
 import pytest
 import yaml
 
-import controlplane
+from stack import OperatorProcess
 
 REGION = "us-east-1"
 
@@ -33,46 +30,16 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30, interval: float 
     raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}; last value: {last!r}")
 
 
-class OperatorProcess:
-    """The real `vpclink-operator` console script, watching one namespace."""
-
-    def __init__(self, env: dict[str, str], namespace: str, log: Path, *extra: str) -> None:
-        self.env, self.namespace, self.log, self.extra = env, namespace, log, extra
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> OperatorProcess:
-        self.port = controlplane.free_port()
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("vpclink-operator")), "--namespace", self.namespace,
-             "--port", str(self.port), "--log-format", "json", "--log-level", "DEBUG",
-             "--poll-seconds", "0.5", "--resync-seconds", "4", *self.extra],
-            env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
-        )
-        return self
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 @pytest.fixture
 def operator(crds: list[str], operator_env: dict[str, str], namespace: str, emulator: Any,
              tmp_path: Path) -> Iterator[OperatorProcess]:
     emulator.control.reset()
-    proc = OperatorProcess(operator_env, namespace, tmp_path / "operator.log").start()
+    proc = OperatorProcess(
+        operator_env, tmp_path / "operator.log", "--namespace", namespace, "--log-format", "json",
+        "--log-level", "DEBUG", "--poll-seconds", "0.5", "--resync-seconds", "4",
+        # the emulator runs 40x faster than AWS (see the emulator fixture); so do the quotas
+        "--rate-limit-scale", "40",
+    ).start()
     try:
         yield proc
     finally:

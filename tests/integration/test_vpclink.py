@@ -285,3 +285,57 @@ def test_kill9_between_create_and_status_write_leaves_exactly_one_link(kubectl, 
     time.sleep(3)  # several more passes of the restarted operator
     assert owned() == [obj["status"]["vpcLinkId"]]
     assert [c["operation"] for c in emulator.control.calls(operation="CreateVpcLink")] == ["CreateVpcLink"]
+
+
+def test_retired_link_waits_while_aws_says_it_is_referenced(kubectl, namespace, operator, network, aws, emulator):
+    apply(kubectl, namespace, http_link(network))
+    old_id = wait_ready(kubectl, namespace, "orders")["status"]["vpcLinkId"]
+    v2 = aws("apigatewayv2")
+    api = v2.create_api(Name="unmanaged", ProtocolType="HTTP")["ApiId"]
+    listener = aws("elbv2").create_listener(LoadBalancerArn=network.alb_arn, Protocol="HTTP", Port=80, DefaultActions=[
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}])["Listeners"][0]["ListenerArn"]
+    integration = v2.create_integration(ApiId=api, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY",
+                                        IntegrationUri=listener, ConnectionType="VPC_LINK", ConnectionId=old_id,
+                                        PayloadFormatVersion="1.0")["IntegrationId"]
+    changed = http_link(network)
+    changed["spec"]["subnetIds"] = network.subnets[1:3]
+    apply(kubectl, namespace, changed)
+
+    obj = wait_for(lambda: (o := get(kubectl, namespace, "vl", "orders"))
+                   and condition(o, "Reconciling").get("reason") == "WaitingForReferences" and o,
+                   timeout=40, what="WaitingForReferences")
+    new_id = obj["status"]["vpcLinkId"]
+    assert new_id != old_id and obj["status"]["retiredVpcLinkIds"] == [old_id]
+    assert "is referenced in" in condition(obj, "Reconciling")["message"]
+    assert condition(obj, "Ready")["status"] == "True"
+    assert v2.get_vpc_link(VpcLinkId=old_id)["VpcLinkStatus"] == "AVAILABLE"
+
+    v2.update_integration(ApiId=api, IntegrationId=integration, ConnectionId=new_id)
+    ids = lambda: {link["VpcLinkId"] for link in v2.get_vpc_links()["Items"]}
+    wait_for(lambda: old_id not in ids(), timeout=40, what="old link deleted once unreferenced")
+    wait_for(lambda: not get(kubectl, namespace, "vl", "orders")["status"].get("retiredVpcLinkIds"),
+             what="retired list emptied")
+
+
+def test_throttling_is_retried_until_the_link_exists(kubectl, namespace, operator, network, aws, emulator):
+    emulator.control.inject_fault("throttle", operations=["CreateVpcLink"], duration=3)
+    apply(kubectl, namespace, http_link(network))
+    obj = wait_ready(kubectl, namespace, "orders")
+    calls = emulator.control.calls(operation="CreateVpcLink")
+    assert any(c["status"] == 429 for c in calls)
+    assert [c for c in calls if c["status"] < 300] != []
+    uid = obj["metadata"]["uid"]
+    owned = [link for link in aws("apigatewayv2").get_vpc_links()["Items"] if link["Tags"].get(OWNER_UID_TAG) == uid]
+    assert [link["VpcLinkId"] for link in owned] == [obj["status"]["vpcLinkId"]]
+
+
+def test_quota_error_is_stalled_with_the_aws_text(kubectl, namespace, operator, network, aws, emulator):
+    v2 = aws("apigatewayv2")
+    for i in range(10):  # the emulator enforces AWS's 10 HTTP VPC links per region
+        v2.create_vpc_link(Name=f"filler-{i}", SubnetIds=network.subnets[:1])
+    apply(kubectl, namespace, http_link(network))
+    obj = wait_for(lambda: (o := get(kubectl, namespace, "vl", "orders"))
+                   and condition(o, "Stalled").get("status") == "True" and o, what="Stalled")
+    assert condition(obj, "Stalled")["reason"] == "AwsRejected"
+    assert "LimitExceededException" in condition(obj, "Stalled")["message"]
+    assert any(e["type"] == "Warning" and e["reason"] == "AwsRejected" for e in events(kubectl, namespace, "orders"))

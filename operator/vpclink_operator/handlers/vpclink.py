@@ -70,8 +70,10 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
             dependants=sorted(ref for ref, _ in dependants),
             still_used=_still_used(dependants),
         )
-        # Steady objects share a list up to one resync old; moving ones want it as fresh as their backoff.
-        max_age = memory.interval if deleting or memory.moving else memo.settings.resync_seconds
+        # Steady objects accept a shared list up to one resync old; moving ones (which look less and
+        # less often as they back off) want one no older than the poll interval when they do look.
+        settings = memo.settings
+        max_age = settings.poll_seconds if deleting or memory.moving else settings.resync_seconds
         try:
             outcome = await reconcile_vpc_link(memo.services, obj, max_age)
         except Exception:

@@ -1,0 +1,154 @@
+"""VpcLink benchmarks against the real operator, a real kube-apiserver and the emulator.
+
+    .venv/bin/python bench/vpclink_bench.py [--out bench/results.json]
+
+Measures, from the emulator's call log:
+  * AWS calls per resync in steady state, with 1 and with 20 VpcLinks;
+  * time from `kubectl apply` returning to the CreateVpcLink call reaching AWS;
+  * the operator's resident memory with 20 links.
+The emulator runs 40x faster than AWS with its rate quotas on; the operator's client-side
+quotas are scaled the same way, so every ratio holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hack"))
+import controlplane
+import stack
+
+TIME_SCALE = 40
+RESYNC = 10.0
+NAMESPACE = "bench"
+
+
+class Bench:
+    def __init__(self, workdir: Path) -> None:
+        self.plane = controlplane.ControlPlane(workdir / "controlplane")
+        self.plane.start()
+        self.kubectl_bin = [str(controlplane.bin_path("kubectl")), "--kubeconfig", str(self.plane.kubeconfig)]
+        self.emulator = stack.EmulatorProcess(workdir / "emulator.log", pending_seconds=60, deleting_seconds=20,
+                                              time_scale=TIME_SCALE, quotas=True).start()
+        self.kubectl("apply", "-f", str(Path(__file__).resolve().parent.parent / "crds"))
+        self.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        self.kubectl("create", "namespace", NAMESPACE)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+               **stack.aws_env(self.emulator.url), "KUBECONFIG": str(self.plane.kubeconfig)}
+        self.operator = stack.OperatorProcess(
+            env, workdir / "operator.log", "--namespace", NAMESPACE, "--log-level", "WARNING",
+            "--resync-seconds", str(RESYNC), "--poll-seconds", "0.5", "--rate-limit-scale", str(TIME_SCALE),
+        ).start()
+        self.subnets, self.nlbs = self._seed()
+
+    def kubectl(self, *args: str, stdin: str | None = None) -> str:
+        return subprocess.run([*self.kubectl_bin, *args], input=stdin, capture_output=True, text=True,
+                              check=True).stdout
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1", endpoint_url=self.emulator.url,
+                            aws_access_key_id="bench", aws_secret_access_key="bench")
+
+    def _seed(self) -> tuple[list[str], list[str]]:
+        ec2, elbv2 = self.client("ec2"), self.client("elbv2")
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+                   for i, zone in enumerate(["us-east-1a", "us-east-1b"])]
+        nlbs = [elbv2.create_load_balancer(Name=f"nlb-{i}", Subnets=subnets, Type="network", Scheme="internal")
+                ["LoadBalancers"][0]["LoadBalancerArn"] for i in range(20)]
+        return subnets, nlbs
+
+    def apply_link(self, name: str, spec: dict[str, Any]) -> float:
+        manifest = {"apiVersion": "apigateway.vpclink.dev/v1alpha1", "kind": "VpcLink",
+                    "metadata": {"name": name, "namespace": NAMESPACE}, "spec": spec}
+        self.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(manifest))
+        return time.time()
+
+    def wait_ready(self, names: list[str], timeout: float = 300) -> None:
+        self.kubectl("wait", "--for=condition=Ready", "-n", NAMESPACE, f"--timeout={int(timeout)}s",
+                     *[f"vl/{n}" for n in names])
+
+    def steady_calls_per_resync(self, periods: int = 3) -> dict[str, float]:
+        time.sleep(RESYNC * 1.5)  # let every object settle into its steady schedule
+        self.emulator.control.reset_calls()
+        time.sleep(RESYNC * periods)
+        calls = self.emulator.control.calls()
+        by_operation: dict[str, float] = {}
+        for call in calls:
+            by_operation[call["operation"]] = by_operation.get(call["operation"], 0) + 1 / periods
+        return {"total": len(calls) / periods, **by_operation}
+
+    def rss_mib(self) -> float:
+        assert self.operator.proc is not None
+        status = Path(f"/proc/{self.operator.proc.pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))) / 1024
+
+    def stop(self) -> None:
+        self.operator.stop()
+        self.emulator.stop()
+        self.plane.stop()
+
+
+def run(out: Path) -> dict[str, Any]:
+    results: dict[str, Any] = {"time_scale": TIME_SCALE, "resync_seconds": RESYNC}
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = Bench(Path(tmp))
+        try:
+            # apply -> CreateVpcLink, five HTTP links one after another
+            latencies = []
+            for i in range(5):
+                applied = bench.apply_link(f"http-{i}", {"apiType": "HTTP", "subnetIds": bench.subnets})
+                deadline = time.monotonic() + 60
+                while not (creates := [c for c in bench.emulator.control.calls(operation="CreateVpcLink")
+                                       if c["time"] >= applied - 5 and c["status"] < 300
+                                       and c["service"] == "apigatewayv2"][i:]):
+                    assert time.monotonic() < deadline, "no CreateVpcLink call"
+                    time.sleep(0.02)
+                latencies.append(creates[0]["time"] - applied)
+            bench.wait_ready([f"http-{i}" for i in range(5)])
+            for i in range(5):
+                bench.kubectl("delete", "vl", f"http-{i}", "-n", NAMESPACE, "--timeout=120s")
+            results["apply_to_create_seconds"] = {
+                "samples": [round(x, 3) for x in latencies], "median": round(statistics.median(latencies), 3),
+                "max": round(max(latencies), 3)}
+
+            bench.apply_link("rest-0", {"apiType": "REST", "targetArns": [bench.nlbs[0]]})
+            bench.wait_ready(["rest-0"])
+            results["calls_per_resync_1_link"] = bench.steady_calls_per_resync()
+
+            for i in range(1, 20):
+                bench.apply_link(f"rest-{i}", {"apiType": "REST", "targetArns": [bench.nlbs[i]]})
+            started = time.monotonic()
+            bench.wait_ready([f"rest-{i}" for i in range(20)])
+            results["seconds_to_ready_19_links"] = round(time.monotonic() - started, 2)
+            results["calls_per_resync_20_links"] = bench.steady_calls_per_resync()
+            results["operator_rss_mib_20_links"] = round(bench.rss_mib(), 1)
+            results["throttled_calls"] = len([c for c in bench.emulator.control.calls() if c["status"] == 429])
+        finally:
+            bench.stop()
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.json")
+    args = parser.parse_args()
+    print(json.dumps(run(args.out), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
