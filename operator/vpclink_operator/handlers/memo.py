@@ -16,6 +16,7 @@ class ObjectMemory:
     interval: float  # current re-check interval while AWS is moving; backs off
     next_due: float = 0.0  # monotonic time of the next timer pass that does real work
     moving: bool = True  # the last pass left work in flight (or there was none yet)
+    pending_since: float | None = None  # monotonic time the link was first seen PENDING
     status: dict[str, object] | None = None  # the status last written (newer than a stale body)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -25,6 +26,18 @@ class OperatorMemo:
     settings: Settings
     services: Services
     objects: dict[str, ObjectMemory] = field(default_factory=dict)
+
+    def link_states(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for memory in self.objects.values():
+            state = (memory.status or {}).get("vpcLinkStatus")
+            if isinstance(state, str):
+                counts[state] = counts.get(state, 0) + 1
+        return counts
+
+    def oldest_pending(self, now: float) -> float:
+        started = [m.pending_since for m in self.objects.values() if m.pending_since is not None]
+        return now - min(started) if started else 0.0
 
     def memory(self, uid: str) -> ObjectMemory:
         if uid not in self.objects:

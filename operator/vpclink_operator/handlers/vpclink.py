@@ -53,6 +53,7 @@ async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **k
         raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
                                   delay=memory.interval)
     memo.objects.pop(body.meta.uid or "", None)
+    _update_gauges(memo, memory, {}, time.monotonic())
 
 
 async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
@@ -87,6 +88,7 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
         for event in outcome.events:
             kopf.event(body, type=event.type, reason=event.reason, message=event.message)
         now = time.monotonic()
+        _update_gauges(memo, memory, status, now)
         memory.moving = outcome.requeue
         if outcome.requeue:
             memory.next_due = now + memory.interval
@@ -95,6 +97,17 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
             memory.interval = memo.settings.poll_seconds
             memory.next_due = now + memo.settings.resync_seconds
         return outcome
+
+
+def _update_gauges(memo: OperatorMemo, memory: ObjectMemory, status: Mapping[str, Any], now: float) -> None:
+    if status.get("vpcLinkStatus") != "PENDING":
+        memory.pending_since = None
+    elif memory.pending_since is None:
+        memory.pending_since = now
+    counts = memo.link_states()
+    for state in ("PENDING", "AVAILABLE", "DELETING", "FAILED", "INACTIVE"):
+        metrics.LINKS_BY_STATE.labels(state).set(counts.get(state, 0))
+    metrics.OLDEST_PENDING.set(memo.oldest_pending(now))
 
 
 def _still_used(dependants: list[Dependant]) -> dict[str, list[str]]:
