@@ -1,51 +1,74 @@
-"""Shared observation of VPC links: one paginated list per (region, API type), not a GET per object.
+"""Shared observation: one paginated list per key (a region's links, an API's integrations), not a
+GET per object.
 
-Every VpcLink object reads the same snapshot. A snapshot older than the caller's `max_age` is
-re-listed once (concurrent callers wait for that one list). Writes refresh the one link they
-touched with a direct GET, so the next pass sees their effect without a new list.
+Every object reads the same snapshot. A snapshot older than the caller's `max_age` is re-listed
+once (concurrent callers wait for that one list). After a write, the writer refreshes or
+invalidates what it touched, so the next pass sees the effect.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from vpclink_operator.aws.links import LinkAdapter
 from vpclink_operator.models.vpclink import ApiType, ObservedLink
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
 
 @dataclass
-class _Snapshot:
-    taken: float
-    links: dict[str, ObservedLink]
+class _Entry(Generic[V]):
+    taken: float = float("-inf")
+    value: V | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+class Snapshots(Generic[K, V]):
+    def __init__(self, load: Callable[[K], Awaitable[V]], clock: Callable[[], float] = time.monotonic) -> None:
+        self.load = load
+        self.clock = clock
+        self._entries: dict[K, _Entry[V]] = {}
+
+    def _entry(self, key: K) -> _Entry[V]:
+        return self._entries.setdefault(key, _Entry())
+
+    async def get(self, key: K, max_age: float) -> V:
+        entry = self._entry(key)
+        if entry.value is None or self.clock() - entry.taken > max_age:
+            async with entry.lock:
+                if entry.value is None or self.clock() - entry.taken > max_age:  # another caller may have listed
+                    started = self.clock()
+                    entry.value = await self.load(key)
+                    entry.taken = started
+        assert entry.value is not None
+        return entry.value
+
+    def peek(self, key: K) -> V | None:
+        return self._entry(key).value
+
+    def invalidate(self, key: K) -> None:
+        self._entry(key).taken = float("-inf")
+
+
 class LinkInventory:
+    """Every VPC link of a (region, API type), by id."""
+
     def __init__(self, adapters: Mapping[ApiType, LinkAdapter],
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.adapters = adapters
-        self.clock = clock
-        self._snapshots: dict[tuple[str, ApiType], _Snapshot] = {}
+        self._snapshots: Snapshots[tuple[str, ApiType], dict[str, ObservedLink]] = Snapshots(self._list, clock)
 
-    def _entry(self, region: str, api_type: ApiType) -> _Snapshot:
-        key = (region, api_type)
-        if key not in self._snapshots:
-            self._snapshots[key] = _Snapshot(taken=float("-inf"), links={})
-        return self._snapshots[key]
+    async def _list(self, key: tuple[str, ApiType]) -> dict[str, ObservedLink]:
+        region, api_type = key
+        return {link.id: link for link in await self.adapters[api_type].list_links(region)}
 
     async def links(self, region: str, api_type: ApiType, max_age: float) -> Mapping[str, ObservedLink]:
-        entry = self._entry(region, api_type)
-        if self.clock() - entry.taken > max_age:
-            async with entry.lock:
-                if self.clock() - entry.taken > max_age:  # another caller may have just listed
-                    started = self.clock()
-                    listed = await self.adapters[api_type].list_links(region)
-                    entry.links = {link.id: link for link in listed}
-                    entry.taken = started
-        return dict(entry.links)
+        return dict(await self._snapshots.get((region, api_type), max_age))
 
     async def refresh(self, region: str, api_type: ApiType, link_id: str) -> ObservedLink | None:
         """Direct GET of one link, right after a write to it."""
@@ -54,8 +77,10 @@ class LinkInventory:
         return link
 
     def remember(self, region: str, api_type: ApiType, link_id: str, link: ObservedLink | None) -> None:
-        entry = self._entry(region, api_type)
+        links = self._snapshots.peek((region, api_type))
+        if links is None:
+            return  # nothing listed yet: the next list will include it
         if link is None:
-            entry.links.pop(link_id, None)
+            links.pop(link_id, None)
         else:
-            entry.links[link_id] = link
+            links[link_id] = link

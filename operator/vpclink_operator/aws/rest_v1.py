@@ -9,6 +9,14 @@ from typing import Any
 from vpclink_operator.aws.client import AwsClients
 from vpclink_operator.aws.errors import AwsNotFound
 from vpclink_operator.aws.links import link_arn
+from vpclink_operator.models.integration import (
+    ObservedMethod,
+    ObservedResource,
+    ObservedRestIntegration,
+    ObservedStage,
+    RestApiSnapshot,
+    RestIntegrationFields,
+)
 from vpclink_operator.models.vpclink import ApiType, DesiredLink, LinkShape, ObservedLink
 
 SERVICE = "apigateway"
@@ -73,3 +81,77 @@ class RestV1Adapter:
     async def delete_link(self, region: str, link_id: str) -> None:
         with contextlib.suppress(AwsNotFound):  # already gone: the goal is reached
             await self.aws.call(SERVICE, region, "DeleteVpcLink", vpcLinkId=link_id)
+
+
+def _method(item: Mapping[str, Any]) -> ObservedMethod:
+    raw = item.get("methodIntegration")
+    integration = None if raw is None else ObservedRestIntegration(
+        type=raw.get("type", ""), integration_http_method=raw.get("httpMethod", ""), uri=raw.get("uri", ""),
+        connection_type=raw.get("connectionType", "INTERNET"), connection_id=raw.get("connectionId", ""),
+        timeout_in_millis=int(raw.get("timeoutInMillis", 29000)),
+    )
+    return ObservedMethod(item.get("httpMethod", ""), item.get("authorizationType", ""),
+                          item.get("operationName", "") or "", integration)
+
+
+class RestV1Integrations:
+    """apigateway (v1) methods, integrations, stages and deployments of one REST API."""
+
+    def __init__(self, aws: AwsClients) -> None:
+        self.aws = aws
+
+    async def snapshot(self, region: str, rest_api_id: str) -> RestApiSnapshot:
+        """Every resource with its methods and integrations (get-resources embed=methods), and the stages."""
+        resources: list[ObservedResource] = []
+        position: str | None = None
+        while True:
+            page = await self.aws.call(SERVICE, region, "GetResources", restApiId=rest_api_id, limit=500,
+                                       embed=["methods"], **({"position": position} if position else {}))
+            resources.extend(
+                ObservedResource(item["id"], item.get("path", ""),
+                                 {name: _method(m) for name, m in (item.get("resourceMethods") or {}).items()})
+                for item in page.get("items", []))
+            position = page.get("position")
+            if not position:
+                break
+        stages = await self.aws.call(SERVICE, region, "GetStages", restApiId=rest_api_id)
+        return RestApiSnapshot(
+            {r.path: r for r in resources},
+            {s["stageName"]: ObservedStage(s["stageName"], dict(s.get("variables") or {}), s.get("deploymentId", ""))
+             for s in stages.get("item", [])},
+        )
+
+    async def put_method(self, region: str, rest_api_id: str, resource_id: str, http_method: str,
+                         authorization_type: str, operation_name: str) -> None:
+        await self.aws.call(SERVICE, region, "PutMethod", restApiId=rest_api_id, resourceId=resource_id,
+                            httpMethod=http_method, authorizationType=authorization_type,
+                            operationName=operation_name)
+
+    async def put_integration(self, region: str, rest_api_id: str, resource_id: str, http_method: str,
+                              fields: RestIntegrationFields) -> None:
+        await self.aws.call(SERVICE, region, "PutIntegration", restApiId=rest_api_id, resourceId=resource_id,
+                            httpMethod=http_method, type="HTTP_PROXY",
+                            integrationHttpMethod=fields.integration_http_method, uri=fields.uri,
+                            connectionType="VPC_LINK", connectionId=fields.connection_id,
+                            timeoutInMillis=fields.timeout_in_millis)
+
+    async def delete_integration(self, region: str, rest_api_id: str, resource_id: str, http_method: str) -> None:
+        with contextlib.suppress(AwsNotFound):
+            await self.aws.call(SERVICE, region, "DeleteIntegration", restApiId=rest_api_id,
+                                resourceId=resource_id, httpMethod=http_method)
+
+    async def delete_method(self, region: str, rest_api_id: str, resource_id: str, http_method: str) -> None:
+        with contextlib.suppress(AwsNotFound):
+            await self.aws.call(SERVICE, region, "DeleteMethod", restApiId=rest_api_id, resourceId=resource_id,
+                                httpMethod=http_method)
+
+    async def set_stage_variable(self, region: str, rest_api_id: str, stage: str, name: str, value: str) -> None:
+        await self.aws.call(SERVICE, region, "UpdateStage", restApiId=rest_api_id, stageName=stage,
+                            patchOperations=[{"op": "replace", "path": f"/variables/{name}", "value": value}])
+
+    async def create_deployment(self, region: str, rest_api_id: str, stage: str,
+                                variables: Mapping[str, str] | None) -> str:
+        response = await self.aws.call(SERVICE, region, "CreateDeployment", restApiId=rest_api_id, stageName=stage,
+                                       description="vpclink-operator: integration changed",
+                                       **({"variables": dict(variables)} if variables else {}))
+        return str(response["id"])

@@ -9,7 +9,7 @@ import kopf
 
 from vpclink_operator import API_GROUP, API_VERSION, FINALIZER
 from vpclink_operator.config import Settings
-from vpclink_operator.handlers import vpclink
+from vpclink_operator.handlers import integration, vpclink
 from vpclink_operator.handlers.memo import OperatorMemo
 
 __all__ = ["OperatorMemo", "register"]
@@ -42,3 +42,11 @@ def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
     kopf.timer(*links, interval=settings.poll_seconds, registry=registry)(vpclink.tick)
     kopf.on.delete(*links, registry=registry)(vpclink.deleted)
     kopf.index(API_GROUP, API_VERSION, "privateintegrations", registry=registry)(vpclink.integrations_by_link)
+
+    integrations = (API_GROUP, API_VERSION, "privateintegrations")
+    for decorator in (kopf.on.resume, kopf.on.create):
+        decorator(*integrations, registry=registry)(integration.changed)
+    kopf.on.update(*integrations, field="spec", registry=registry)(integration.changed)
+    kopf.timer(*integrations, interval=settings.poll_seconds, registry=registry)(integration.tick)
+    kopf.on.delete(*integrations, registry=registry)(integration.deleted)
+    kopf.index(*links, registry=registry)(integration.vpclinks_by_name)

@@ -20,6 +20,19 @@ class ObjectMemory:
     status: dict[str, object] | None = None  # the status last written (newer than a stale body)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    def due(self, now: float) -> bool:
+        return now >= self.next_due
+
+    def after_pass(self, requeue: bool, poll: float, resync: float, now: float) -> None:
+        """Moving: look again after the current interval, then double it (up to resync). Steady: resync."""
+        self.moving = requeue
+        if requeue:
+            self.next_due = now + self.interval
+            self.interval = min(self.interval * 2, resync)
+        else:
+            self.interval = poll
+            self.next_due = now + resync
+
 
 @dataclass
 class OperatorMemo:

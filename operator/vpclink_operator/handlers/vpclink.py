@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import kopf
 
 from vpclink_operator import metrics
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
-from vpclink_operator.models.conditions import render_conditions
+from vpclink_operator.handlers.passes import run_pass
 from vpclink_operator.models.vpclink import Owner
-from vpclink_operator.reconcile import VpcLinkObject, VpcLinkOutcome, parse_status, reconcile_vpc_link
+from vpclink_operator.reconcile.vpclink import VpcLinkObject, VpcLinkOutcome, parse_status, reconcile_vpc_link
 
 LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink
 Dependant = tuple[str, str | None]  # ("namespace/name" of a PrivateIntegration, its status.connectionId)
@@ -41,7 +40,7 @@ async def changed(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **k
 
 async def tick(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
     memory = memo.memory(body.meta.uid or "")
-    if time.monotonic() < memory.next_due:
+    if not memory.due(time.monotonic()):
         return
     await _reconcile(body, memo, memory, patch, _index(kwargs), deleting=False)
 
@@ -59,10 +58,10 @@ async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **k
 async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
                      index: kopf.Index[LinkKey, Dependant], *, deleting: bool) -> VpcLinkOutcome:
     meta = body.meta
-    async with memory.lock:
-        previous: Mapping[str, Any] = memory.status or dict(body.status)
+
+    async def reconcile(previous: Mapping[str, Any], max_age: float) -> VpcLinkOutcome:
         dependants = list(index.get((meta.namespace or "", meta.name or ""), []))
-        obj = VpcLinkObject(
+        return await reconcile_vpc_link(memo.services, VpcLinkObject(
             owner=Owner(meta.uid or "", meta.namespace or "", meta.name or ""),
             generation=int(meta.get("generation", 0)),
             spec=dict(body.spec),
@@ -70,33 +69,11 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
             deleting=deleting,
             dependants=sorted(ref for ref, _ in dependants),
             still_used=_still_used(dependants),
-        )
-        # Steady objects accept a shared list up to one resync old; moving ones (which look less and
-        # less often as they back off) want one no older than the poll interval when they do look.
-        settings = memo.settings
-        max_age = settings.poll_seconds if deleting or memory.moving else settings.resync_seconds
-        try:
-            outcome = await reconcile_vpc_link(memo.services, obj, max_age)
-        except Exception:
-            metrics.RECONCILES.labels("VpcLink", "error").inc()
-            raise
-        metrics.RECONCILES.labels("VpcLink", "requeue" if outcome.requeue else "ok").inc()
-        status = _render_status(outcome, obj.generation, previous)
-        if status != dict(body.status):
-            patch.status.update(status)
-        memory.status = status
-        for event in outcome.events:
-            kopf.event(body, type=event.type, reason=event.reason, message=event.message)
-        now = time.monotonic()
-        _update_gauges(memo, memory, status, now)
-        memory.moving = outcome.requeue
-        if outcome.requeue:
-            memory.next_due = now + memory.interval
-            memory.interval = min(memory.interval * 2, memo.settings.resync_seconds)
-        else:
-            memory.interval = memo.settings.poll_seconds
-            memory.next_due = now + memo.settings.resync_seconds
-        return outcome
+        ), max_age)
+
+    outcome = await run_pass("VpcLink", body, memo, memory, patch, reconcile, deleting=deleting)
+    _update_gauges(memo, memory, memory.status or {}, time.monotonic())
+    return outcome
 
 
 def _update_gauges(memo: OperatorMemo, memory: ObjectMemory, status: Mapping[str, Any], now: float) -> None:
@@ -116,13 +93,3 @@ def _still_used(dependants: list[Dependant]) -> dict[str, list[str]]:
         if connection_id:
             used.setdefault(connection_id, []).append(ref)
     return used
-
-
-def _render_status(outcome: VpcLinkOutcome, generation: int, previous: Mapping[str, Any]) -> dict[str, Any]:
-    status = outcome.status.model_dump(by_alias=True, mode="json")
-    status["observedGeneration"] = generation
-    status["conditions"] = render_conditions(
-        outcome.health, generation, previous.get("conditions") or [],
-        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-    return status

@@ -22,6 +22,15 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A Kubernetes Event to post; planners emit them on state transitions only."""
+
+    type: Literal["Normal", "Warning"]
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Health:
     """The three conditions of one object, decided together so they can never contradict."""
 

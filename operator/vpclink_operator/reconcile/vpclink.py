@@ -14,20 +14,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from vpclink_operator import preflight
-from vpclink_operator.aws.client import AwsClients
-from vpclink_operator.aws.ec2 import Ec2Adapter
-from vpclink_operator.aws.elbv2 import Elbv2Adapter
 from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsTerminal, RateLimited
-from vpclink_operator.aws.http_v2 import HttpV2Adapter
-from vpclink_operator.aws.links import LinkAdapter
-from vpclink_operator.aws.ratelimit import RateLimiter
-from vpclink_operator.aws.rest_v1 import RestV1Adapter
-from vpclink_operator.config import Settings
-from vpclink_operator.inventory import LinkInventory
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Health
 from vpclink_operator.models.vpclink import (
-    ApiType,
     DesiredLink,
     ObservedLink,
     Owner,
@@ -46,26 +36,9 @@ from vpclink_operator.plan import (
     VpcLinkWorld,
     plan_vpc_link,
 )
+from vpclink_operator.reconcile.services import Services
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """Long-lived collaborators, built once per operator process."""
-
-    settings: Settings
-    aws: AwsClients
-    links: dict[ApiType, LinkAdapter]
-    inventory: LinkInventory
-    ec2: Ec2Adapter
-    elbv2: Elbv2Adapter
-
-    @classmethod
-    def build(cls, settings: Settings) -> Services:
-        aws = AwsClients(RateLimiter(settings.rate_limits, scale=settings.rate_limit_scale))
-        links: dict[ApiType, LinkAdapter] = {"HTTP": HttpV2Adapter(aws), "REST": RestV1Adapter(aws)}
-        return cls(settings, aws, links, LinkInventory(links), Ec2Adapter(aws), Elbv2Adapter(aws))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vpclink_operator.models.conditions import Health
+from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.vpclink import (
     OWNER_UID_TAG,
     DesiredLink,
@@ -58,13 +58,6 @@ class DeleteLink:
 
 
 Action = CreateLink | UpdateLink | TagLink | UntagLink | DeleteLink
-
-
-@dataclass(frozen=True)
-class Event:
-    type: Literal["Normal", "Warning"]
-    reason: str
-    message: str
 
 
 @dataclass(frozen=True)

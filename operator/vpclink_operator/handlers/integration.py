@@ -1,0 +1,83 @@
+"""PrivateIntegration handlers: parse, resolve the VpcLink from the index, reconcile, write status."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import kopf
+
+from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
+from vpclink_operator.handlers.passes import run_pass
+from vpclink_operator.models.vpclink import Owner
+from vpclink_operator.reconcile.integration import (
+    IntegrationObject,
+    IntegrationOutcome,
+    ManagedLink,
+    parse_integration_status,
+    reconcile_integration,
+)
+
+LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink
+
+
+def vpclinks_by_name(*, namespace: str | None, name: str, spec: kopf.Spec, status: kopf.Status, memo: OperatorMemo,
+                     **_: Any) -> dict[LinkKey, ManagedLink]:
+    """Index: every VpcLink with the link id it serves on now, so integrations resolve it without an API call."""
+    return {(namespace or "", name): ManagedLink(
+        namespace=namespace or "", name=name, api_type=spec.get("apiType", "HTTP"),
+        region=spec.get("region") or memo.settings.default_region,
+        vpc_link_id=status.get("vpcLinkId"), vpc_link_status=status.get("vpcLinkStatus"),
+        allowed_namespaces=tuple(spec.get("allowedNamespaces") or ()),
+    )}
+
+
+def _managed_link(body: kopf.Body, kwargs: Mapping[str, Any]) -> ManagedLink | None:
+    ref = body.spec.get("vpcLinkRef") or {}
+    if not ref.get("name"):
+        return None
+    index: kopf.Index[LinkKey, ManagedLink] = kwargs["vpclinks_by_name"]
+    return next(iter(index.get((ref.get("namespace") or body.meta.namespace or "", ref["name"]), [])), None)
+
+
+async def changed(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
+    memory = memo.memory(body.meta.uid or "")
+    memory.interval = memo.settings.poll_seconds  # a spec change restarts the backoff
+    await _reconcile(body, memo, memory, patch, _managed_link(body, kwargs), deleting=False)
+
+
+async def tick(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
+    memory = memo.memory(body.meta.uid or "")
+    managed = _managed_link(body, kwargs)
+    in_use = (memory.status or body.status).get("connectionId")
+    # A VpcLink that swapped to a new link is acted on at the next tick, whatever the backoff says.
+    link_moved = bool(managed and managed.vpc_link_id and in_use and in_use != managed.vpc_link_id)
+    if memory.due(time.monotonic()) or link_moved:
+        await _reconcile(body, memo, memory, patch, managed, deleting=False)
+
+
+async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
+    memory = memo.memory(body.meta.uid or "")
+    outcome = await _reconcile(body, memo, memory, patch, _managed_link(body, kwargs), deleting=True)
+    if not outcome.finished:
+        raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
+                                  delay=memory.interval)
+    memo.objects.pop(body.meta.uid or "", None)
+
+
+async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
+                     managed: ManagedLink | None, *, deleting: bool) -> IntegrationOutcome:
+    meta = body.meta
+
+    async def reconcile(previous: Mapping[str, Any], max_age: float) -> IntegrationOutcome:
+        return await reconcile_integration(memo.services, IntegrationObject(
+            owner=Owner(meta.uid or "", meta.namespace or "", meta.name or ""),
+            generation=int(meta.get("generation", 0)),
+            spec=dict(body.spec),
+            status=parse_integration_status(previous),
+            managed_link=managed,
+            deleting=deleting,
+        ), max_age)
+
+    return await run_pass("PrivateIntegration", body, memo, memory, patch, reconcile, deleting=deleting)

@@ -1,0 +1,321 @@
+"""Planner for PrivateIntegration: (spec, resolved link, observed API) -> actions, status, health.
+
+HTTP APIs: one HTTP_PROXY integration over the VPC link plus the routes listed in spec.http.routeKeys.
+REST APIs: the method (created if missing), its HTTP_PROXY integration, the stage variable that holds
+the link id (StageVariable mode), and a deployment of each listed stage after a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vpclink_operator.models.conditions import Event, Health
+from vpclink_operator.models.integration import (
+    HttpApiSnapshot,
+    HttpIntegrationFields,
+    HttpIntegrationSpec,
+    LinkInUse,
+    ObservedHttpIntegration,
+    ObservedRestIntegration,
+    PrivateIntegrationSpec,
+    PrivateIntegrationStatus,
+    RestApiSnapshot,
+    RestIntegrationFields,
+    RestIntegrationSpec,
+    owner_marker,
+)
+
+
+@dataclass(frozen=True)
+class CreateHttpIntegration:
+    fields: HttpIntegrationFields
+
+
+@dataclass(frozen=True)
+class UpdateHttpIntegration:
+    integration_id: str
+    fields: HttpIntegrationFields
+
+
+@dataclass(frozen=True)
+class DeleteHttpIntegration:
+    integration_id: str
+
+
+@dataclass(frozen=True)
+class CreateRoute:
+    route_key: str
+    integration_id: str
+
+
+@dataclass(frozen=True)
+class RetargetRoute:
+    route_id: str
+    integration_id: str
+
+
+@dataclass(frozen=True)
+class DeleteRoute:
+    route_id: str
+
+
+@dataclass(frozen=True)
+class PutMethod:
+    resource_id: str
+    http_method: str
+    authorization_type: str
+    operation_name: str
+
+
+@dataclass(frozen=True)
+class PutRestIntegration:
+    resource_id: str
+    http_method: str
+    fields: RestIntegrationFields
+
+
+@dataclass(frozen=True)
+class DeleteRestIntegration:
+    resource_id: str
+    http_method: str
+
+
+@dataclass(frozen=True)
+class DeleteMethod:
+    resource_id: str
+    http_method: str
+
+
+@dataclass(frozen=True)
+class SetStageVariable:
+    stage: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CreateDeployment:
+    stage: str
+    variables: Mapping[str, str] | None = None  # only when the deployment creates the stage
+
+
+IntegrationAction = (CreateHttpIntegration | UpdateHttpIntegration | DeleteHttpIntegration | CreateRoute
+                     | RetargetRoute | DeleteRoute | PutMethod | PutRestIntegration | DeleteRestIntegration
+                     | DeleteMethod | SetStageVariable | CreateDeployment)
+
+
+@dataclass(frozen=True)
+class IntegrationWorld:
+    spec: PrivateIntegrationSpec
+    owner_uid: str
+    generation: int
+    status: PrivateIntegrationStatus
+    link: LinkInUse | None  # None only while deleting
+    http: HttpApiSnapshot | None = None
+    rest: RestApiSnapshot | None = None
+    deleting: bool = False
+
+
+@dataclass(frozen=True)
+class IntegrationPlan:
+    actions: list[IntegrationAction]
+    status: PrivateIntegrationStatus
+    health: Health
+    events: list[Event] = field(default_factory=list)
+    requeue: bool = False
+    finished: bool = False  # deletion only
+    # When every action succeeds, the integration serves through this link (status.connectionId).
+    connection_id_when_done: str | None = None
+
+
+def plan_integration(world: IntegrationWorld) -> IntegrationPlan:
+    if world.spec.http is not None:
+        assert world.http is not None
+        if world.deleting:
+            return _delete_http(world, world.http)
+        return _plan_http(world, world.spec.http, world.http)
+    assert world.spec.rest is not None and world.rest is not None
+    if world.deleting:
+        return _delete_rest(world, world.spec.rest, world.rest)
+    return _plan_rest(world, world.spec.rest, world.rest)
+
+
+def _status(world: IntegrationWorld, **changes: object) -> PrivateIntegrationStatus:
+    return world.status.model_copy(update={"observed_generation": world.generation,
+                                           "api_type": world.spec.api_type, **changes})
+
+
+def _progress(world: IntegrationWorld, actions: list[IntegrationAction], link_id: str, what: str,
+              events: list[Event], **status: object) -> IntegrationPlan:
+    if actions:
+        return IntegrationPlan(actions, _status(world, **status),
+                               Health.in_progress("Updating", f"{what}: applying {len(actions)} change(s)"),
+                               events, requeue=True, connection_id_when_done=link_id)
+    return IntegrationPlan([], _status(world, connection_id=link_id, **status),
+                           Health.available("Ready", f"{what} serves through VPC link {link_id}"), events)
+
+
+# -- HTTP APIs ---------------------------------------------------------------------------------------
+
+def _http_fields(spec: HttpIntegrationSpec, link_id: str, owner_uid: str) -> HttpIntegrationFields:
+    return HttpIntegrationFields(
+        integration_uri=spec.integration_uri, integration_method=spec.integration_method,
+        payload_format_version=spec.payload_format_version, connection_id=link_id,
+        tls_server_name_to_verify=spec.tls_server_name_to_verify, timeout_in_millis=spec.timeout_in_millis,
+        request_parameters=dict(spec.request_parameters), description=owner_marker(owner_uid),
+    )
+
+
+def _http_matches(observed: ObservedHttpIntegration, desired: HttpIntegrationFields) -> bool:
+    return (observed.integration_uri, observed.integration_method, observed.payload_format_version,
+            observed.connection_id, observed.connection_type, observed.tls_server_name_to_verify,
+            observed.timeout_in_millis, observed.request_parameters) == (
+        desired.integration_uri, desired.integration_method, desired.payload_format_version,
+        desired.connection_id, "VPC_LINK", desired.tls_server_name_to_verify, desired.timeout_in_millis,
+        dict(desired.request_parameters))
+
+
+def _find_http_integration(world: IntegrationWorld, snapshot: HttpApiSnapshot) -> ObservedHttpIntegration | None:
+    """By the id in status; else by the owner marker a crashed create left in the description."""
+    by_id = snapshot.integrations.get(world.status.integration_id or "")
+    if by_id is not None:
+        return by_id
+    marker = owner_marker(world.owner_uid)
+    return next((i for i in sorted(snapshot.integrations.values(), key=lambda i: i.id) if i.description == marker),
+                None)
+
+
+def _plan_http(world: IntegrationWorld, spec: HttpIntegrationSpec, snapshot: HttpApiSnapshot) -> IntegrationPlan:
+    assert world.link is not None
+    link_id = world.link.link_id
+    desired = _http_fields(spec, link_id, world.owner_uid)
+    ours = _find_http_integration(world, snapshot)
+    events: list[Event] = []
+    if ours is None:
+        if world.status.integration_id:
+            events.append(Event("Warning", "DriftRecreated", f"integration {world.status.integration_id} was "
+                                "deleted outside the operator; creating it again"))
+        return IntegrationPlan([CreateHttpIntegration(desired)], _status(world, integration_id=None, route_ids={}),
+                               Health.in_progress("Creating", f"creating the integration in API {spec.api_id}"),
+                               events, requeue=True, connection_id_when_done=link_id)
+    actions: list[IntegrationAction] = []
+    if not _http_matches(ours, desired):
+        actions.append(UpdateHttpIntegration(ours.id, desired))
+        if world.generation == world.status.observed_generation and ours.connection_id == desired.connection_id:
+            events.append(Event("Warning", "DriftReverted", f"integration {ours.id} was changed outside the operator; "
+                                "setting it back"))
+    target = f"integrations/{ours.id}"
+    route_ids: dict[str, str] = {}
+    conflicts: list[str] = []
+    owned_before = set(world.status.route_ids.values())
+    for key in spec.route_keys:
+        route = snapshot.routes.get(key)
+        if route is None:
+            actions.append(CreateRoute(key, ours.id))
+        elif route.target == target:
+            route_ids[key] = route.id
+        elif route.id in owned_before:  # ours, retargeted out of band: set it back
+            actions.append(RetargetRoute(route.id, ours.id))
+            route_ids[key] = route.id
+        else:
+            conflicts.append(f"'{key}' (route {route.id} targets {route.target or 'nothing'})")
+    for route in snapshot.routes.values():
+        if route.route_key not in spec.route_keys and (route.id in owned_before or route.target == target):
+            actions.append(DeleteRoute(route.id))
+    if conflicts:
+        return IntegrationPlan(
+            [a for a in actions if not isinstance(a, CreateRoute)],
+            _status(world, integration_id=ours.id, route_ids=route_ids, connection_id=ours.connection_id),
+            Health.stuck("RouteConflict", f"spec.http.routeKeys: {', '.join(conflicts)} already exist and are not "
+                         "owned by this PrivateIntegration; the operator never takes over a route it did not create"),
+            events)
+    return _progress(world, actions, link_id, f"integration {ours.id}", events, integration_id=ours.id,
+                     route_ids=route_ids)
+
+
+def _delete_http(world: IntegrationWorld, snapshot: HttpApiSnapshot) -> IntegrationPlan:
+    ours = _find_http_integration(world, snapshot)
+    owned = set(world.status.route_ids.values())
+    actions: list[IntegrationAction] = [
+        DeleteRoute(route.id) for route in snapshot.routes.values()
+        if route.id in owned or (ours is not None and route.target == f"integrations/{ours.id}")]
+    if ours is not None:
+        actions.append(DeleteHttpIntegration(ours.id))  # routes first: AWS refuses while routes target it
+    if not actions:
+        return IntegrationPlan([], world.status, Health.in_progress("Deleted", "integration and routes deleted"),
+                               finished=True)
+    return IntegrationPlan(actions, world.status, Health.in_progress("Deleting", "deleting routes and integration"),
+                           requeue=True)
+
+
+# -- REST APIs ---------------------------------------------------------------------------------------
+
+def _rest_matches(observed: ObservedRestIntegration, desired: RestIntegrationFields) -> bool:
+    return (observed.type, observed.integration_http_method, observed.uri, observed.connection_type,
+            observed.connection_id, observed.timeout_in_millis) == (
+        "HTTP_PROXY", desired.integration_http_method, desired.uri, "VPC_LINK", desired.connection_id,
+        desired.timeout_in_millis)
+
+
+def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: RestApiSnapshot) -> IntegrationPlan:
+    assert world.link is not None
+    link_id = world.link.link_id
+    resource = snapshot.resources.get(spec.resource_path)
+    if resource is None:
+        return IntegrationPlan([], _status(world), Health.stuck(
+            "ResourceNotFound", f"spec.rest.resourcePath: {spec.resource_path} does not exist in REST API "
+                                f"{spec.rest_api_id}; create the resource first"))
+    marker = owner_marker(world.owner_uid)
+    method = resource.methods.get(spec.http_method)
+    actions: list[IntegrationAction] = []
+    created_method = bool(world.status.created_method) or (method is not None and method.operation_name == marker)
+    if method is None:
+        actions.append(PutMethod(resource.id, spec.http_method, spec.authorization_type, marker))
+        created_method = True
+    desired = RestIntegrationFields(spec.integration_http_method, spec.uri, spec.connection_id(link_id),
+                                    spec.timeout_in_millis)
+    observed = method.integration if method is not None else None
+    changed = observed is None or not _rest_matches(observed, desired)
+    if changed:
+        actions.append(PutRestIntegration(resource.id, spec.http_method, desired))
+    missing_stages: list[str] = []
+    if spec.connection_id_from == "StageVariable":
+        assert spec.stage_variable is not None
+        for stage in spec.stages:
+            current = snapshot.stages.get(stage)
+            if current is None:
+                missing_stages.append(stage)
+            elif current.variables.get(spec.stage_variable) != link_id:
+                actions.append(SetStageVariable(stage, spec.stage_variable, link_id))
+                changed = True
+        if missing_stages and not spec.deploy_on_change:
+            return IntegrationPlan([], _status(world), Health.stuck(
+                "StageNotFound", f"spec.rest.stages: stage(s) {', '.join(missing_stages)} do not exist in REST API "
+                                 f"{spec.rest_api_id}; create them or set deployOnChange to let the operator deploy"))
+    # A REST change is live only once deployed: redeploy every listed stage after any change.
+    deployed = [] if changed else [s for s in world.status.deployed_stages if s in spec.stages]
+    if spec.deploy_on_change:
+        for stage in spec.stages:
+            if stage not in deployed:
+                variables = ({spec.stage_variable: link_id} if stage in missing_stages and spec.stage_variable
+                             else None)
+                actions.append(CreateDeployment(stage, variables))
+    return _progress(world, actions, link_id, f"{spec.http_method} {spec.resource_path}", [],
+                     integration_id=f"{resource.id}/{spec.http_method}", resource_id=resource.id,
+                     created_method=created_method, deployed_stages=deployed)
+
+
+def _delete_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: RestApiSnapshot) -> IntegrationPlan:
+    resource = snapshot.resources.get(spec.resource_path)
+    method = resource.methods.get(spec.http_method) if resource is not None else None
+    actions: list[IntegrationAction] = []
+    if resource is not None and method is not None:
+        if method.integration is not None:
+            actions.append(DeleteRestIntegration(resource.id, spec.http_method))
+        if world.status.created_method or method.operation_name == owner_marker(world.owner_uid):
+            actions.append(DeleteMethod(resource.id, spec.http_method))
+    if not actions:
+        return IntegrationPlan([], world.status, Health.in_progress("Deleted", "integration deleted"), finished=True)
+    return IntegrationPlan(actions, world.status, Health.in_progress("Deleting", "deleting the integration"),
+                           requeue=True)

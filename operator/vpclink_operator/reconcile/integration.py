@@ -1,0 +1,227 @@
+"""One level-based reconcile for PrivateIntegration: resolve link -> observe API -> plan -> apply -> status."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsTerminal, RateLimited
+from vpclink_operator.models.base import describe_validation_error
+from vpclink_operator.models.conditions import Event, Health
+from vpclink_operator.models.integration import (
+    HttpApiSnapshot,
+    LinkInUse,
+    PrivateIntegrationSpec,
+    PrivateIntegrationStatus,
+    RestApiSnapshot,
+)
+from vpclink_operator.models.vpclink import ApiType, Owner
+from vpclink_operator.plan.integration import (
+    CreateDeployment,
+    CreateHttpIntegration,
+    CreateRoute,
+    DeleteHttpIntegration,
+    DeleteMethod,
+    DeleteRestIntegration,
+    DeleteRoute,
+    IntegrationAction,
+    IntegrationPlan,
+    IntegrationWorld,
+    PutMethod,
+    PutRestIntegration,
+    RetargetRoute,
+    SetStageVariable,
+    UpdateHttpIntegration,
+    plan_integration,
+)
+from vpclink_operator.reconcile.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ManagedLink:
+    """What the VpcLink index says of a VpcLink object (no API call)."""
+
+    namespace: str
+    name: str
+    api_type: ApiType
+    region: str
+    vpc_link_id: str | None
+    vpc_link_status: str | None
+    allowed_namespaces: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntegrationObject:
+    owner: Owner
+    generation: int
+    spec: Mapping[str, Any]
+    status: PrivateIntegrationStatus
+    managed_link: ManagedLink | None  # the VpcLink named by spec.vpcLinkRef, if it exists
+    deleting: bool = False
+
+
+@dataclass
+class IntegrationOutcome:
+    status: PrivateIntegrationStatus
+    health: Health
+    events: list[Event] = field(default_factory=list)
+    requeue: bool = False
+    finished: bool = False
+
+
+def parse_integration_status(raw: Mapping[str, Any] | None) -> PrivateIntegrationStatus:
+    fields = PrivateIntegrationStatus.model_fields
+    names = set(fields) | {f.alias for f in fields.values() if f.alias}
+    return PrivateIntegrationStatus.model_validate({k: v for k, v in (raw or {}).items() if k in names})
+
+
+async def reconcile_integration(services: Services, obj: IntegrationObject, max_age: float) -> IntegrationOutcome:
+    status = obj.status.model_copy(update={"observed_generation": obj.generation})
+    try:
+        spec = PrivateIntegrationSpec.model_validate(obj.spec)
+    except ValidationError as exc:
+        message = describe_validation_error("spec", exc)
+        return IntegrationOutcome(status, Health.stuck("InvalidSpec", message),
+                                  [Event("Warning", "InvalidSpec", message)])
+    status = status.model_copy(update={"api_type": spec.api_type})
+    try:
+        link = await _resolve_link(services, spec, obj, max_age)
+        if not isinstance(link, LinkInUse):
+            if obj.deleting:  # nothing to resolve against: delete in the operator's default region
+                link = LinkInUse("", obj.managed_link.region if obj.managed_link else services.settings.default_region)
+            else:
+                return IntegrationOutcome(status, link, requeue=link.reconciling.status)
+        world = await _observe(services, spec, obj, link, max_age)
+    except AwsNotFound as exc:
+        if obj.deleting:
+            return IntegrationOutcome(status, Health.in_progress("Deleted", "the API no longer exists"), finished=True)
+        api = "spec.http.apiId" if spec.http else "spec.rest.restApiId"
+        return IntegrationOutcome(status, Health.stuck("ApiNotFound", f"{api}: {exc.message}"))
+    except (AwsError, RateLimited) as exc:
+        return _aws_failure(status, exc)
+    plan = plan_integration(world)
+    return await _apply(services, spec, link.region, plan)
+
+
+async def _resolve_link(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject,
+                        max_age: float) -> LinkInUse | Health:
+    if spec.vpc_link_ref is not None:
+        namespace = spec.vpc_link_ref.namespace or obj.owner.namespace
+        ref = f"VpcLink {namespace}/{spec.vpc_link_ref.name}"
+        managed = obj.managed_link
+        if managed is None:
+            return Health.in_progress("WaitingForVpcLink", f"{ref} does not exist yet")
+        if namespace != obj.owner.namespace and obj.owner.namespace not in managed.allowed_namespaces:
+            return Health.stuck("NamespaceNotAllowed", f"spec.vpcLinkRef: {ref} does not list namespace "
+                                f"{obj.owner.namespace} in spec.allowedNamespaces")
+        if managed.api_type != spec.api_type:
+            return Health.stuck("ApiTypeMismatch", f"spec.vpcLinkRef: {ref} is a {managed.api_type} link but this "
+                                f"integration is for a {spec.api_type} API (spec.{spec.api_type.lower()})")
+        if not managed.vpc_link_id or managed.vpc_link_status != "AVAILABLE":
+            return Health.in_progress("WaitingForVpcLink", f"{ref} is not AVAILABLE yet "
+                                      f"({managed.vpc_link_status or 'no link yet'})")
+        return LinkInUse(managed.vpc_link_id, managed.region)
+    assert spec.vpc_link_id is not None
+    region = services.settings.default_region
+    observed = (await services.inventory.links(region, spec.api_type, max_age)).get(spec.vpc_link_id)
+    if observed is None:
+        return Health.stuck("VpcLinkNotFound", f"spec.vpcLinkId: {spec.api_type} VPC link {spec.vpc_link_id} does "
+                            f"not exist in {region}")
+    if observed.status != "AVAILABLE":
+        return Health.in_progress("WaitingForVpcLink", f"VPC link {spec.vpc_link_id} is {observed.status}")
+    return LinkInUse(observed.id, region)
+
+
+async def _observe(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject, link: LinkInUse,
+                   max_age: float) -> IntegrationWorld:
+    http: HttpApiSnapshot | None = None
+    rest: RestApiSnapshot | None = None
+    if spec.http is not None:
+        http = await services.http_apis.get((link.region, spec.http.api_id), max_age)
+    else:
+        assert spec.rest is not None
+        rest = await services.rest_apis.get((link.region, spec.rest.rest_api_id), max_age)
+    return IntegrationWorld(spec=spec, owner_uid=obj.owner.uid, generation=obj.generation, status=obj.status,
+                            link=link if link.link_id else None, http=http, rest=rest, deleting=obj.deleting)
+
+
+async def _apply(services: Services, spec: PrivateIntegrationSpec, region: str,
+                 plan: IntegrationPlan) -> IntegrationOutcome:
+    status, events = plan.status, list(plan.events)
+    waiting: list[str] = []
+    try:
+        for action in plan.actions:
+            try:
+                status = await _apply_one(services, spec, region, action, status)
+            except AwsInUse as exc:  # e.g. routes we do not own still target the integration
+                waiting.append(f"{exc.code}: {exc.message}")
+    except (AwsError, RateLimited) as exc:
+        return _aws_failure(status, exc, events)
+    finally:
+        if plan.actions:
+            api_id = spec.http.api_id if spec.http else spec.rest.rest_api_id if spec.rest else ""
+            (services.http_apis if spec.http else services.rest_apis).invalidate((region, api_id))
+    if waiting:
+        return IntegrationOutcome(status, Health.in_progress("WaitingForReferences", "; ".join(waiting)), events,
+                                  requeue=True)
+    if plan.actions and plan.connection_id_when_done:
+        status = status.model_copy(update={"connection_id": plan.connection_id_when_done})
+    return IntegrationOutcome(status, plan.health, events, requeue=plan.requeue, finished=plan.finished)
+
+
+async def _apply_one(services: Services, spec: PrivateIntegrationSpec, region: str, action: IntegrationAction,
+                     status: PrivateIntegrationStatus) -> PrivateIntegrationStatus:
+    """Apply one action; ids reach the returned status as soon as AWS returns them."""
+    http, rest = services.http_integrations, services.rest_integrations
+    api_id = spec.http.api_id if spec.http else ""
+    rest_api_id = spec.rest.rest_api_id if spec.rest else ""
+    logger.debug("applying %s", action, extra={"operation": type(action).__name__})
+    if isinstance(action, CreateHttpIntegration):
+        integration_id = await http.create_integration(region, api_id, action.fields)
+        return status.model_copy(update={"integration_id": integration_id})
+    if isinstance(action, UpdateHttpIntegration):
+        await http.update_integration(region, api_id, action.integration_id, action.fields)
+    elif isinstance(action, DeleteHttpIntegration):
+        await http.delete_integration(region, api_id, action.integration_id)
+    elif isinstance(action, CreateRoute):
+        route_id = await http.create_route(region, api_id, action.route_key, action.integration_id)
+        return status.model_copy(update={"route_ids": {**status.route_ids, action.route_key: route_id}})
+    elif isinstance(action, RetargetRoute):
+        await http.retarget_route(region, api_id, action.route_id, action.integration_id)
+    elif isinstance(action, DeleteRoute):
+        await http.delete_route(region, api_id, action.route_id)
+        return status.model_copy(update={"route_ids": {k: v for k, v in status.route_ids.items()
+                                                       if v != action.route_id}})
+    elif isinstance(action, PutMethod):
+        await rest.put_method(region, rest_api_id, action.resource_id, action.http_method,
+                              action.authorization_type, action.operation_name)
+    elif isinstance(action, PutRestIntegration):
+        await rest.put_integration(region, rest_api_id, action.resource_id, action.http_method, action.fields)
+    elif isinstance(action, DeleteRestIntegration):
+        await rest.delete_integration(region, rest_api_id, action.resource_id, action.http_method)
+    elif isinstance(action, DeleteMethod):
+        await rest.delete_method(region, rest_api_id, action.resource_id, action.http_method)
+    elif isinstance(action, SetStageVariable):
+        await rest.set_stage_variable(region, rest_api_id, action.stage, action.name, action.value)
+    elif isinstance(action, CreateDeployment):
+        deployment_id = await rest.create_deployment(region, rest_api_id, action.stage, action.variables)
+        return status.model_copy(update={"last_deployment_id": deployment_id,
+                                         "deployed_stages": [*status.deployed_stages, action.stage]})
+    return status
+
+
+def _aws_failure(status: PrivateIntegrationStatus, exc: AwsError | RateLimited,
+                 events: list[Event] | None = None) -> IntegrationOutcome:
+    events = list(events or [])
+    if isinstance(exc, AwsTerminal):
+        message = f"AWS rejected {exc.operation}: {exc.code}: {exc.message}"
+        return IntegrationOutcome(status, Health.stuck("AwsRejected", message),
+                                  [*events, Event("Warning", "AwsRejected", message)])
+    reason = "Throttled" if isinstance(exc, RateLimited) or getattr(exc, "throttled", False) else "AwsUnavailable"
+    return IntegrationOutcome(status, Health.in_progress(reason, f"retrying: {exc}"), events, requeue=True)

@@ -1,0 +1,39 @@
+"""Long-lived collaborators of every reconcile, built once per operator process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vpclink_operator.aws.client import AwsClients
+from vpclink_operator.aws.ec2 import Ec2Adapter
+from vpclink_operator.aws.elbv2 import Elbv2Adapter
+from vpclink_operator.aws.http_v2 import HttpV2Adapter, HttpV2Integrations
+from vpclink_operator.aws.links import LinkAdapter
+from vpclink_operator.aws.ratelimit import RateLimiter
+from vpclink_operator.aws.rest_v1 import RestV1Adapter, RestV1Integrations
+from vpclink_operator.config import Settings
+from vpclink_operator.inventory import LinkInventory, Snapshots
+from vpclink_operator.models.integration import HttpApiSnapshot, RestApiSnapshot
+from vpclink_operator.models.vpclink import ApiType
+
+
+@dataclass
+class Services:
+    settings: Settings
+    aws: AwsClients
+    links: dict[ApiType, LinkAdapter]
+    inventory: LinkInventory
+    ec2: Ec2Adapter
+    elbv2: Elbv2Adapter
+    http_integrations: HttpV2Integrations
+    rest_integrations: RestV1Integrations
+    http_apis: Snapshots[tuple[str, str], HttpApiSnapshot]  # (region, apiId) -> the whole HTTP API
+    rest_apis: Snapshots[tuple[str, str], RestApiSnapshot]  # (region, restApiId) -> the whole REST API
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        aws = AwsClients(RateLimiter(settings.rate_limits, scale=settings.rate_limit_scale))
+        links: dict[ApiType, LinkAdapter] = {"HTTP": HttpV2Adapter(aws), "REST": RestV1Adapter(aws)}
+        http, rest = HttpV2Integrations(aws), RestV1Integrations(aws)
+        return cls(settings, aws, links, LinkInventory(links), Ec2Adapter(aws), Elbv2Adapter(aws), http, rest,
+                   Snapshots(lambda key: http.snapshot(*key)), Snapshots(lambda key: rest.snapshot(*key)))
