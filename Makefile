@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: test demo venv controlplane lint unit integration clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml emulator/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' -e ./emulator
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -288,6 +288,9 @@ def main() -> int:
     elif args.command == "bindir":
         print(cache_dir() / "bin")
     else:
+        # Block the signals first: sigwait only receives blocked signals; otherwise SIGTERM would kill
+        # this process before it could stop its children.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         plane = ControlPlane(args.workdir)
         started = time.monotonic()
         plane.start()

@@ -31,15 +31,26 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30, interval: float 
 
 
 @pytest.fixture
-def operator(crds: list[str], operator_env: dict[str, str], namespace: str, emulator: Any,
-             tmp_path: Path) -> Iterator[OperatorProcess]:
+def fresh_aws(emulator: Any) -> Any:
+    """The emulator with no AWS resources, calls or faults left by earlier tests."""
     emulator.control.reset()
-    proc = OperatorProcess(
-        operator_env, tmp_path / "operator.log", "--namespace", namespace, "--log-format", "json",
-        "--log-level", "DEBUG", "--poll-seconds", "0.5", "--resync-seconds", "4",
+    return emulator
+
+
+def start_operator(env: dict[str, str], log: Path, *namespaces: str) -> OperatorProcess:
+    watch = [arg for ns in namespaces for arg in ("--namespace", ns)]
+    return OperatorProcess(
+        env, log, *watch, "--log-format", "json", "--log-level", "DEBUG",
+        "--poll-seconds", "0.5", "--resync-seconds", "4",
         # the emulator runs 40x faster than AWS (see the emulator fixture); so do the quotas
         "--rate-limit-scale", "40",
     ).start()
+
+
+@pytest.fixture
+def operator(crds: list[str], operator_env: dict[str, str], namespace: str, fresh_aws: Any,
+             tmp_path: Path) -> Iterator[OperatorProcess]:
+    proc = start_operator(operator_env, tmp_path / "operator.log", namespace)
     try:
         yield proc
     finally:
@@ -67,7 +78,7 @@ class Network:
 
 
 @pytest.fixture
-def network(aws: Callable[[str], Any], operator: OperatorProcess) -> Network:
+def network(aws: Callable[[str], Any], fresh_aws: Any) -> Network:
     ec2, elbv2 = aws("ec2"), aws("elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Network, apply, condition, get, vpclink, wait_for
+from conftest import Network, apply, condition, get, start_operator, vpclink, wait_for
 
 pytestmark = pytest.mark.integration
 GROUP = "apigateway.vpclink.dev/v1alpha1"
@@ -272,3 +272,26 @@ def test_kill9_between_create_integration_and_status_write_leaves_no_duplicate(k
     time.sleep(2)
     items = v2.get_integrations(ApiId=api)["Items"]
     assert [i["IntegrationId"] for i in items] == [status["integrationId"]]
+
+
+def test_cross_namespace_reference_needs_a_grant(kubectl, namespace, crds, operator_env, network, aws, tmp_path):
+    payments = f"{namespace}-pay"
+    kubectl("create", "namespace", payments)
+    proc = start_operator(operator_env, tmp_path / "operator.log", namespace, payments)
+    try:
+        apply(kubectl, namespace, vpclink("shared", apiType="HTTP", subnetIds=network.subnets[:2]))
+        link = wait_ready(kubectl, namespace, "vl", "shared")["status"]["vpcLinkId"]
+        api = aws("apigatewayv2").create_api(Name="payments", ProtocolType="HTTP")["ApiId"]
+        apply(kubectl, payments, integration("pay", vpcLinkRef={"name": "shared", "namespace": namespace},
+                                             http={"apiId": api, "integrationUri": listener(aws, network)}))
+        obj = stalled(kubectl, payments, "pi", "pay")
+        assert condition(obj, "Stalled")["reason"] == "NamespaceNotAllowed"
+        assert "allowedNamespaces" in condition(obj, "Stalled")["message"]
+        assert aws("apigatewayv2").get_integrations(ApiId=api)["Items"] == []
+
+        apply(kubectl, namespace, vpclink("shared", apiType="HTTP", subnetIds=network.subnets[:2],
+                                          allowedNamespaces=[payments]))
+        assert wait_ready(kubectl, payments, "pi", "pay")["status"]["connectionId"] == link
+    finally:
+        kubectl("delete", "pi", "--all", "-n", payments, "--timeout=60s", check=False)
+        proc.stop()

@@ -54,7 +54,16 @@ async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: Objec
         if status != dict(body.status):
             patch.status.update(status)
         memory.status = status
-        for event in outcome.events:
+        for event in _transitions_only(outcome.events, previous):
             kopf.event(body, type=event.type, reason=event.reason, message=event.message)
         memory.after_pass(outcome.requeue, settings.poll_seconds, settings.resync_seconds, time.monotonic())
         return outcome
+
+
+def _transitions_only(events: list[Event], previous: Mapping[str, Any]) -> list[Event]:
+    """A stall re-found on every pass (pre-flight, AWS rejection, invalid spec) is announced once."""
+    stalled: Mapping[str, Any] = next(
+        (c for c in previous.get("conditions") or [] if c.get("type") == "Stalled"), {})
+    if stalled.get("status") != "True":
+        return events
+    return [e for e in events if not (e.type == "Warning" and e.reason == stalled.get("reason"))]

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsTerminal, RateLimited
+from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, RateLimited
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import (
@@ -38,6 +38,7 @@ from vpclink_operator.plan.integration import (
     UpdateHttpIntegration,
     plan_integration,
 )
+from vpclink_operator.reconcile.errors import aws_failure
 from vpclink_operator.reconcile.services import Services
 
 logger = logging.getLogger(__name__)
@@ -218,10 +219,5 @@ async def _apply_one(services: Services, spec: PrivateIntegrationSpec, region: s
 
 def _aws_failure(status: PrivateIntegrationStatus, exc: AwsError | RateLimited,
                  events: list[Event] | None = None) -> IntegrationOutcome:
-    events = list(events or [])
-    if isinstance(exc, AwsTerminal):
-        message = f"AWS rejected {exc.operation}: {exc.code}: {exc.message}"
-        return IntegrationOutcome(status, Health.stuck("AwsRejected", message),
-                                  [*events, Event("Warning", "AwsRejected", message)])
-    reason = "Throttled" if isinstance(exc, RateLimited) or getattr(exc, "throttled", False) else "AwsUnavailable"
-    return IntegrationOutcome(status, Health.in_progress(reason, f"retrying: {exc}"), events, requeue=True)
+    failure = aws_failure(exc, ready=False)
+    return IntegrationOutcome(status, failure.health, [*(events or []), *failure.events], requeue=failure.requeue)

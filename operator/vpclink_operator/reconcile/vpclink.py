@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from vpclink_operator import preflight
-from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsTerminal, RateLimited
+from vpclink_operator.aws.errors import AwsError, AwsInUse, RateLimited
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Health
 from vpclink_operator.models.vpclink import (
@@ -36,6 +36,7 @@ from vpclink_operator.plan import (
     VpcLinkWorld,
     plan_vpc_link,
 )
+from vpclink_operator.reconcile.errors import aws_failure
 from vpclink_operator.reconcile.services import Services
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,6 @@ class VpcLinkOutcome:
     events: list[Event] = field(default_factory=list)
     requeue: bool = False
     finished: bool = False
-    aws_calls_blocked: bool = False  # a terminal AWS or spec error: only a change can help
 
 
 def parse_status(raw: Mapping[str, Any] | None) -> VpcLinkStatus:
@@ -77,7 +77,7 @@ async def reconcile_vpc_link(services: Services, obj: VpcLinkObject, max_age: fl
         message = describe_validation_error("spec", exc)
         return VpcLinkOutcome(obj.status.model_copy(update={"observed_generation": obj.generation}),
                               Health.stuck("InvalidSpec", message),
-                              [Event("Warning", "InvalidSpec", message)], aws_calls_blocked=True)
+                              [Event("Warning", "InvalidSpec", message)])
     desired = DesiredLink.from_spec(spec, obj.owner, services.settings.default_region)
     try:
         observed = await services.inventory.links(desired.region, desired.api_type, max_age)
@@ -101,8 +101,7 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
                 problem = await _preflight(services, desired)
                 if problem is not None:
                     return VpcLinkOutcome(status, Health.stuck("PreflightFailed", problem, ready=health.ready.status),
-                                          [*events, Event("Warning", "PreflightFailed", problem)],
-                                          aws_calls_blocked=True)
+                                          [*events, Event("Warning", "PreflightFailed", problem)])
                 created = await adapter.create_link(desired)
                 services.inventory.remember(region, api_type, created.id, created)
                 logger.info("created VPC link %s (%s)", created.id, action.reason,
@@ -151,11 +150,6 @@ async def _preflight(services: Services, desired: DesiredLink) -> str | None:
 
 
 def _aws_failure(status: VpcLinkStatus, exc: AwsError | RateLimited, health: Health | None = None) -> VpcLinkOutcome:
-    if isinstance(exc, AwsTerminal):
-        message = f"AWS rejected {exc.operation}: {exc.code}: {exc.message}"
-        ready = health.ready.status if health else False
-        return VpcLinkOutcome(status, Health.stuck("AwsRejected", message, ready=ready),
-                              [Event("Warning", "AwsRejected", message)], aws_calls_blocked=True)
     ready = health.ready.status if health else status.vpc_link_status == "AVAILABLE"
-    reason = "Throttled" if isinstance(exc, RateLimited) or getattr(exc, "throttled", False) else "AwsUnavailable"
-    return VpcLinkOutcome(status, Health.in_progress(reason, f"retrying: {exc}", ready=ready), requeue=True)
+    failure = aws_failure(exc, ready=ready)
+    return VpcLinkOutcome(status, failure.health, failure.events, requeue=failure.requeue)
