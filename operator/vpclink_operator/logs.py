@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from vpclink_operator.config import LogFormat
@@ -11,6 +14,35 @@ from vpclink_operator.config import LogFormat
 # Attributes that kopf's object loggers and our code attach to records, emitted as JSON keys.
 _CONTEXT_KEYS = ("k8s_ref", "namespace", "name", "kind", "operation", "vpc_link_id")
 _RESERVED = set(vars(logging.makeLogRecord({})))
+
+# The object (and link) a handler is working on. Set by `log_context` in a kopf handler; every
+# record logged inside it, including the AWS adapter's per-call lines, carries these keys.
+# asyncio tasks and asyncio.to_thread copy the context, so concurrent handlers never mix them up.
+_LOG_CONTEXT: ContextVar[dict[str, str]] = ContextVar("vpclink_log_context", default={})  # noqa: B039
+
+
+@contextmanager
+def log_context(**fields: str | None) -> Iterator[None]:
+    """Attach namespace/name/kind/vpc_link_id (any subset) to every log record in this block."""
+    token = _LOG_CONTEXT.set({**_LOG_CONTEXT.get(), **{k: v for k, v in fields.items() if v}})
+    try:
+        yield
+    finally:
+        _LOG_CONTEXT.reset(token)
+
+
+class ContextFilter(logging.Filter):
+    """Copy the current log context onto a record, without overriding keys the caller passed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _LOG_CONTEXT.get()
+        # `name` is the logger's name on a LogRecord, so the object goes in as kopf's k8s_ref does.
+        ref = {k: context[k] for k in ("namespace", "name", "kind") if k in context}
+        if ref and not hasattr(record, "k8s_ref"):
+            record.k8s_ref = ref
+        if "vpc_link_id" in context and not hasattr(record, "vpc_link_id"):
+            record.vpc_link_id = context["vpc_link_id"]
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,6 +66,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str, fmt: LogFormat) -> None:
     handler = logging.StreamHandler()
+    handler.addFilter(ContextFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -15,6 +15,7 @@ import sys
 import tarfile
 import uuid
 import venv
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -316,7 +317,8 @@ def test_dockerfile_is_multistage_pinned_and_non_root() -> None:
     entry = json.loads(next(ln for ln in final if ln.upper().startswith("ENTRYPOINT "))[len("ENTRYPOINT "):])
     assert entry[0].endswith("vpclink-operator")
     ignored = (REPO / ".dockerignore").read_text().split()
-    assert {".venv", ".git", "tests"} <= {p.strip("/") for p in ignored}
+    assert {".venv", ".git", "tests", "emulator"} <= {p.strip("/") for p in ignored}
+    assert "COPY emulator" not in " ".join(lines), "the emulator is a test tool, never shipped"
 
 
 def test_wheel_installs_the_operator_entrypoint(tmp_path: Path) -> None:
@@ -326,8 +328,7 @@ def test_wheel_installs_the_operator_entrypoint(tmp_path: Path) -> None:
     context.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, context / name)
-    for name in ("operator", "emulator"):
-        shutil.copytree(REPO / name, context / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copytree(REPO / "operator", context / "operator", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     # With build isolation, as in the Dockerfile: pip fetches the build backend pyproject.toml asks for.
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
                     "-w", str(tmp_path / "wheels"), str(context)], check=True, timeout=180)
@@ -352,6 +353,8 @@ def test_wheel_installs_the_operator_entrypoint(tmp_path: Path) -> None:
                              "print(vpclink_operator.__file__)"], capture_output=True, text=True,
                             check=True, cwd=tmp_path).stdout
     assert origin.startswith(str(target)), "the entrypoint runs the installed wheel, not the source tree"
+    with zipfile.ZipFile(wheel) as whl:
+        assert not [n for n in whl.namelist() if n.startswith("vpclink_emulator/")], "no emulator in the image"
 
 
 IAM_ACTIONS = {
@@ -400,5 +403,5 @@ def test_iam_policy_is_valid_and_least_privilege() -> None:
                      for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
     assert "arn:aws:apigateway:*::/restapis/*" not in all_resources
     assert "arn:aws:apigateway:*::/apis/*" not in all_resources
-    readme = (REPO / "docs" / "README-install.md").read_text()
-    assert all(f"`{sid}`" in readme for sid in sids), "each statement is explained in docs/README-install.md"
+    readme = (REPO / "docs" / "operations.md").read_text()
+    assert all(f"`{sid}`" in readme for sid in sids), "each statement is explained in docs/operations.md"

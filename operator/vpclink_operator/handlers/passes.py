@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from vpclink_operator import metrics
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
+from vpclink_operator.logs import log_context
 from vpclink_operator.models.conditions import Event, Health, render_conditions
 
 
@@ -34,30 +35,33 @@ async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: Objec
                    reconcile: Callable[[Mapping[str, Any], float], Awaitable[OutcomeT]], *, deleting: bool) -> OutcomeT:
     """`reconcile(previous_status, max_age)` does the work; everything around it happens here."""
     settings = memo.settings
-    async with memory.lock:
-        # The status this process wrote last is newer than a body that kopf read before that write.
-        previous: Mapping[str, Any] = memory.status or dict(body.status)
-        # Steady objects accept a shared list up to one resync old; moving ones (which look less and
-        # less often as they back off) want one no older than the poll interval when they do look.
-        max_age = settings.poll_seconds if deleting or memory.moving else settings.resync_seconds
-        try:
-            outcome = await reconcile(previous, max_age)
-        except Exception:
-            metrics.RECONCILES.labels(kind, "error").inc()
-            raise
-        metrics.RECONCILES.labels(kind, "requeue" if outcome.requeue else "ok").inc()
-        generation = int(body.meta.get("generation", 0))
-        status = outcome.status.model_dump(by_alias=True, mode="json")
-        status["observedGeneration"] = generation
-        status["conditions"] = render_conditions(outcome.health, generation, previous.get("conditions") or [],
-                                                 datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        if status != dict(body.status):
-            patch.status.update(status)
-        memory.status = status
-        for event in _transitions_only(outcome.events, previous):
-            kopf.event(body, type=event.type, reason=event.reason, message=event.message)
-        memory.after_pass(outcome.requeue, settings.poll_seconds, settings.resync_seconds, time.monotonic())
-        return outcome
+    meta = body.meta
+    with log_context(namespace=meta.namespace, name=meta.name, kind=kind,
+                     vpc_link_id=body.status.get("vpcLinkId") or body.status.get("connectionId")):
+        async with memory.lock:
+            # The status this process wrote last is newer than a body that kopf read before that write.
+            previous: Mapping[str, Any] = memory.status or dict(body.status)
+            # Steady objects accept a shared list up to one resync old; moving ones (which look less and
+            # less often as they back off) want one no older than the poll interval when they do look.
+            max_age = settings.poll_seconds if deleting or memory.moving else settings.resync_seconds
+            try:
+                outcome = await reconcile(previous, max_age)
+            except Exception:
+                metrics.RECONCILES.labels(kind, "error").inc()
+                raise
+            metrics.RECONCILES.labels(kind, "requeue" if outcome.requeue else "ok").inc()
+            generation = int(body.meta.get("generation", 0))
+            status = outcome.status.model_dump(by_alias=True, mode="json")
+            status["observedGeneration"] = generation
+            status["conditions"] = render_conditions(outcome.health, generation, previous.get("conditions") or [],
+                                                     datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            if status != dict(body.status):
+                patch.status.update(status)
+            memory.status = status
+            for event in _transitions_only(outcome.events, previous):
+                kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+            memory.after_pass(outcome.requeue, settings.poll_seconds, settings.resync_seconds, time.monotonic())
+            return outcome
 
 
 def _transitions_only(events: list[Event], previous: Mapping[str, Any]) -> list[Event]:

@@ -8,7 +8,7 @@ the link id (StageVariable mode), and a deployment of each listed stage after a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import (
@@ -18,6 +18,7 @@ from vpclink_operator.models.integration import (
     LinkInUse,
     ObservedHttpIntegration,
     ObservedRestIntegration,
+    ObservedRoute,
     PrivateIntegrationSpec,
     PrivateIntegrationStatus,
     RestApiSnapshot,
@@ -186,6 +187,15 @@ def _find_http_integration(world: IntegrationWorld, snapshot: HttpApiSnapshot) -
                 None)
 
 
+def _owned_routes(world: IntegrationWorld, spec: HttpIntegrationSpec, snapshot: HttpApiSnapshot,
+                  integration_id: str | None) -> list[ObservedRoute]:
+    """Ours: recorded in status, or (after a crash before the status write) a spec key aimed at ours."""
+    recorded = set(world.status.route_ids.values())
+    target = f"integrations/{integration_id}" if integration_id else None
+    return [route for route in snapshot.routes.values()
+            if route.id in recorded or (route.route_key in spec.route_keys and route.target == target)]
+
+
 def _plan_http(world: IntegrationWorld, spec: HttpIntegrationSpec, snapshot: HttpApiSnapshot) -> IntegrationPlan:
     assert world.link is not None
     link_id = world.link.link_id
@@ -196,7 +206,8 @@ def _plan_http(world: IntegrationWorld, spec: HttpIntegrationSpec, snapshot: Htt
         if world.status.integration_id:
             events.append(Event("Warning", "DriftRecreated", f"integration {world.status.integration_id} was "
                                 "deleted outside the operator; creating it again"))
-        return IntegrationPlan([CreateHttpIntegration(desired)], _status(world, integration_id=None, route_ids={}),
+        # Route ids stay recorded: our routes are pointed back at the new integration on the next pass.
+        return IntegrationPlan([CreateHttpIntegration(desired)], _status(world, integration_id=None),
                                Health.in_progress("Creating", f"creating the integration in API {spec.api_id}"),
                                events, requeue=True, connection_id_when_done=link_id)
     actions: list[IntegrationAction] = []
@@ -205,41 +216,43 @@ def _plan_http(world: IntegrationWorld, spec: HttpIntegrationSpec, snapshot: Htt
         if world.generation == world.status.observed_generation and ours.connection_id == desired.connection_id:
             events.append(Event("Warning", "DriftReverted", f"integration {ours.id} was changed outside the operator; "
                                 "setting it back"))
+    # Leftovers of a crash between two creates: other integrations carrying our marker, unused by any route.
+    targeted = {route.target for route in snapshot.routes.values()}
+    marker = owner_marker(world.owner_uid)
+    actions += [DeleteHttpIntegration(i.id) for i in snapshot.integrations.values()
+                if i.id != ours.id and i.description == marker and f"integrations/{i.id}" not in targeted]
     target = f"integrations/{ours.id}"
+    owned = {route.id: route for route in _owned_routes(world, spec, snapshot, ours.id)}
     route_ids: dict[str, str] = {}
     conflicts: list[str] = []
-    owned_before = set(world.status.route_ids.values())
     for key in spec.route_keys:
         route = snapshot.routes.get(key)
         if route is None:
             actions.append(CreateRoute(key, ours.id))
-        elif route.target == target:
-            route_ids[key] = route.id
-        elif route.id in owned_before:  # ours, retargeted out of band: set it back
-            actions.append(RetargetRoute(route.id, ours.id))
-            route_ids[key] = route.id
-        else:
+        elif route.id not in owned:
             conflicts.append(f"'{key}' (route {route.id} targets {route.target or 'nothing'})")
-    for route in snapshot.routes.values():
-        if route.route_key not in spec.route_keys and (route.id in owned_before or route.target == target):
+        else:
+            route_ids[key] = route.id
+            if route.target != target:  # ours, retargeted out of band (or at a deleted integration)
+                actions.append(RetargetRoute(route.id, ours.id))
+    for route in owned.values():
+        if route.route_key not in spec.route_keys:
             actions.append(DeleteRoute(route.id))
-    if conflicts:
-        return IntegrationPlan(
-            [a for a in actions if not isinstance(a, CreateRoute)],
-            _status(world, integration_id=ours.id, route_ids=route_ids, connection_id=ours.connection_id),
-            Health.stuck("RouteConflict", f"spec.http.routeKeys: {', '.join(conflicts)} already exist and are not "
-                         "owned by this PrivateIntegration; the operator never takes over a route it did not create"),
-            events)
-    return _progress(world, actions, link_id, f"integration {ours.id}", events, integration_id=ours.id,
+            route_ids[route.route_key] = route.id  # until the delete succeeds
+    plan = _progress(world, actions, link_id, f"integration {ours.id}", events, integration_id=ours.id,
                      route_ids=route_ids)
+    if not conflicts:
+        return plan
+    return replace(plan, requeue=False, health=Health.stuck(
+        "RouteConflict", f"spec.http.routeKeys: {', '.join(conflicts)} already exist and are not owned by this "
+                         "PrivateIntegration; the operator never takes over a route it did not create"))
 
 
 def _delete_http(world: IntegrationWorld, snapshot: HttpApiSnapshot) -> IntegrationPlan:
+    assert world.spec.http is not None
     ours = _find_http_integration(world, snapshot)
-    owned = set(world.status.route_ids.values())
     actions: list[IntegrationAction] = [
-        DeleteRoute(route.id) for route in snapshot.routes.values()
-        if route.id in owned or (ours is not None and route.target == f"integrations/{ours.id}")]
+        DeleteRoute(route.id) for route in _owned_routes(world, world.spec.http, snapshot, ours.id if ours else None)]
     if ours is not None:
         actions.append(DeleteHttpIntegration(ours.id))  # routes first: AWS refuses while routes target it
     if not actions:
@@ -279,14 +292,12 @@ def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: Res
     changed = observed is None or not _rest_matches(observed, desired)
     if changed:
         actions.append(PutRestIntegration(resource.id, spec.http_method, desired))
-    missing_stages: list[str] = []
+    missing_stages = [stage for stage in spec.stages if stage not in snapshot.stages]
     if spec.connection_id_from == "StageVariable":
         assert spec.stage_variable is not None
         for stage in spec.stages:
             current = snapshot.stages.get(stage)
-            if current is None:
-                missing_stages.append(stage)
-            elif current.variables.get(spec.stage_variable) != link_id:
+            if current is not None and current.variables.get(spec.stage_variable) != link_id:
                 actions.append(SetStageVariable(stage, spec.stage_variable, link_id))
                 changed = True
         if missing_stages and not spec.deploy_on_change:
@@ -294,7 +305,8 @@ def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: Res
                 "StageNotFound", f"spec.rest.stages: stage(s) {', '.join(missing_stages)} do not exist in REST API "
                                  f"{spec.rest_api_id}; create them or set deployOnChange to let the operator deploy"))
     # A REST change is live only once deployed: redeploy every listed stage after any change.
-    deployed = [] if changed else [s for s in world.status.deployed_stages if s in spec.stages]
+    deployed = [] if changed else [s for s in world.status.deployed_stages
+                                   if s in spec.stages and s not in missing_stages]
     if spec.deploy_on_change:
         for stage in spec.stages:
             if stage not in deployed:

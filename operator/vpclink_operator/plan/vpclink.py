@@ -289,8 +289,10 @@ class _LinkPlanner:
                 "Pending",
                 f"AWS is provisioning link {current.id} ({PENDING_HINT[self.desired.api_type]})")
         if self.retired:
+            users = sorted({user for link_id in self.retired for user in self.world.still_used.get(link_id, ())})
+            waiting = f"; waiting for {', '.join(users)} to move to {current.id}" if users else ""
             return Health.in_progress("RetiringOldLink",
-                                      f"serving on {current.id}; deleting retired link(s) {', '.join(self.retired)}",
+                                      f"serving on {current.id}; retiring link(s) {', '.join(self.retired)}{waiting}",
                                       ready=True)
         return Health.available("Available", f"link {current.id} is AVAILABLE")
 
