@@ -28,7 +28,9 @@ async def run_operator(settings: Settings) -> None:
             clusterwide=settings.clusterwide,
             namespaces=settings.namespaces,
             ready_flag=ready,
-            standalone=True,
+            standalone=not settings.peering,
+            peering_name=settings.peering or None,
+            priority=settings.priority,
             memo=handlers.OperatorMemo(settings=settings, services=Services.build(settings)),
         )
     finally:

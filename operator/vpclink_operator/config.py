@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,6 +26,8 @@ class Settings:
     poll_seconds: float = 5.0  # first wait while AWS is moving (PENDING, DELETING); doubles up to resync
     rate_limit_scale: float = 1.0  # multiplies every quota's rate (a time-scaled emulator uses >1)
     rate_limits: Mapping[str, Quota] = field(default_factory=lambda: dict(DEFAULT_QUOTAS))
+    peering: str = ""  # empty: standalone; else the KopfPeering name shared by the replicas
+    priority: int = 0  # with peering: the highest live priority is the active replica
 
     @property
     def clusterwide(self) -> bool:
@@ -84,6 +87,15 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         "--rate-limit-scale", type=float, default=os.environ.get("VPCLINK_RATE_LIMIT_SCALE", "1"),
         help="multiply every quota's rate, for a time-scaled emulator [env VPCLINK_RATE_LIMIT_SCALE]",
     )
+    parser.add_argument(
+        "--peering", default=os.environ.get("VPCLINK_PEERING", ""),
+        help="run several replicas with kopf peering under this (Cluster)KopfPeering name; only the "
+             "highest-priority replica reconciles [env VPCLINK_PEERING] (default: standalone)",
+    )
+    parser.add_argument(
+        "--priority", type=int, default=os.environ.get("VPCLINK_PRIORITY") or str(random.randint(1, 2**30)),
+        help="peering priority; replicas must differ, so the default is random [env VPCLINK_PRIORITY]",
+    )
     args = parser.parse_args(argv)
     # argparse converts string defaults with `type=` but never checks them against `choices`.
     for action in parser._actions:
@@ -105,6 +117,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     if args.poll_seconds <= 0 or args.rate_limit_scale <= 0:
         parser.error("--poll-seconds and --rate-limit-scale must be positive")
     return Settings(
+        peering=args.peering,
+        priority=args.priority,
         poll_seconds=args.poll_seconds,
         rate_limit_scale=args.rate_limit_scale,
         rate_limits={**DEFAULT_QUOTAS, **overrides},

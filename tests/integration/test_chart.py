@@ -96,7 +96,7 @@ def test_helm_lint_strict_is_clean() -> None:
 
 
 @pytest.mark.parametrize(("args", "path"), [
-    (["--set", "replicaCount=2"], "/replicaCount"),
+    (["--set", "replicaCount=0"], "/replicaCount"),
     (["--set", "operator.logLevel=LOUD"], "/operator/logLevel"),
     (["--set", "operator.region=mars"], "/operator/region"),
     (["--set", "operator.resyncSeconds=0"], "/operator/resyncSeconds"),
@@ -214,10 +214,12 @@ def release_namespace(kubectl: Any) -> Iterator[str]:
     kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
+@pytest.mark.parametrize("replicas", [1, 2])
 @pytest.mark.parametrize("mode", ["cluster-wide", "namespaced"])
 def test_rendered_chart_passes_server_side_dry_run(kubectl: Any, crds: list[str], namespace: str,
-                                                   release_namespace: str, mode: str) -> None:
-    args = ["--include-crds", "--set", "podDisruptionBudget.enabled=true,networkPolicy.enabled=true"]
+                                                   release_namespace: str, mode: str, replicas: int) -> None:
+    args = ["--include-crds", "--set", "podDisruptionBudget.enabled=true,networkPolicy.enabled=true",
+            "--set", f"replicaCount={replicas}"]
     if mode == "namespaced":
         args += ["--set-json", f'watchNamespaces=["{namespace}"]']
     manifest = helm("template", "vpclink-operator", str(CHART), "--namespace", release_namespace, *args).stdout
@@ -226,6 +228,15 @@ def test_rendered_chart_passes_server_side_dry_run(kubectl: Any, crds: list[str]
     assert any("deployment.apps/vpclink-operator" in line for line in applied), proc.stdout
     assert any("serviceaccount/vpclink-operator" in line for line in applied), proc.stdout
     assert all("(server dry run)" in line for line in applied), proc.stdout
+    peering = [line for line in applied if "kopfpeering" in line and "customresourcedefinition" not in line]
+    # More than one replica: kopf peering, with its peering object and the RBAC to renew it.
+    assert bool(peering) == (replicas > 1), proc.stdout
+    env = {e["name"]: e.get("value", "") for doc in yaml.safe_load_all(manifest) if doc and doc["kind"] == "Deployment"
+           for e in doc["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert bool(env["VPCLINK_PEERING"]) == (replicas > 1)
+    rules = [rule for doc in yaml.safe_load_all(manifest) if doc and doc["kind"] in ("Role", "ClusterRole")
+             for rule in doc.get("rules", []) if "kopf.dev" in rule.get("apiGroups", [])]
+    assert bool(rules) == (replicas > 1)
 
 
 def test_helm_install_into_the_real_apiserver(kubectl: Any, control_plane: Any, crds: list[str],

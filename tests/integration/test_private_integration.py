@@ -295,3 +295,26 @@ def test_cross_namespace_reference_needs_a_grant(kubectl, namespace, crds, opera
     finally:
         kubectl("delete", "pi", "--all", "-n", payments, "--timeout=60s", check=False)
         proc.stop()
+
+
+def test_integration_deleted_out_of_band_is_recreated_and_our_route_follows(kubectl, namespace, http_link, network,
+                                                                            aws, emulator):
+    v2 = aws("apigatewayv2")
+    api = v2.create_api(Name="shop", ProtocolType="HTTP")["ApiId"]
+    emulator.control.inject_fault("conflict", operations=["CreateIntegration"], count=1)  # transient: retried
+    apply(kubectl, namespace, integration("orders", vpcLinkRef={"name": "shop"}, http={
+        "apiId": api, "integrationUri": listener(aws, network), "routeKeys": ["GET /orders"]}))
+    status = wait_ready(kubectl, namespace, "pi", "orders")["status"]
+    statuses = [c["status"] for c in emulator.control.calls(operation="CreateIntegration")]
+    assert statuses[0] == 409 and statuses[-1] < 300
+    route_id = status["routeIds"]["GET /orders"]
+
+    # Someone detaches our route and deletes our integration (AWS refuses while a route targets it).
+    v2.update_route(ApiId=api, RouteId=route_id, Target="")
+    v2.delete_integration(ApiId=api, IntegrationId=status["integrationId"])
+    obj = wait_for(lambda: (o := get(kubectl, namespace, "pi", "orders"))
+                   and o["status"].get("integrationId") not in (None, status["integrationId"])
+                   and condition(o, "Ready").get("status") == "True" and o, timeout=40, what="recreated")
+    new_id = obj["status"]["integrationId"]
+    assert v2.get_route(ApiId=api, RouteId=route_id)["Target"] == f"integrations/{new_id}"
+    assert obj["status"]["routeIds"] == {"GET /orders": route_id}

@@ -62,4 +62,22 @@ kopf's progress annotations and status; events create for kopf.event() and kopf'
 - apiGroups: [""]
   resources: [events]
   verbs: [create]
+{{- if gt (int .Values.replicaCount) 1 }}
+{{- if not .Values.watchNamespaces }}
+# kopf peering (several replicas, one active): the cluster-wide peering object.
+- apiGroups: [kopf.dev]
+  resources: [clusterkopfpeerings]
+  verbs: [list, watch, patch]
+{{- else }}
+# kopf peering (several replicas, one active): the peering object in each watched namespace.
+- apiGroups: [kopf.dev]
+  resources: [kopfpeerings]
+  verbs: [list, watch, patch]
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* kopf peering is on when more than one replica runs: only the highest-priority one acts. */}}
+{{- define "vpclink-operator.peering" -}}
+{{- if gt (int .Values.replicaCount) 1 }}{{ include "vpclink-operator.fullname" . }}{{ end }}
 {{- end }}

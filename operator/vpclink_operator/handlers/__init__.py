@@ -36,17 +36,13 @@ def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
     kopf.on.startup(registry=registry)(configure)
     kopf.on.login(registry=registry)(login)
     links = (API_GROUP, API_VERSION, "vpclinks")
-    for decorator in (kopf.on.resume, kopf.on.create):
-        decorator(*links, registry=registry)(vpclink.changed)
-    kopf.on.update(*links, field="spec", registry=registry)(vpclink.changed)
-    kopf.timer(*links, interval=settings.poll_seconds, registry=registry)(vpclink.tick)
-    kopf.on.delete(*links, registry=registry)(vpclink.deleted)
-    kopf.index(API_GROUP, API_VERSION, "privateintegrations", registry=registry)(vpclink.integrations_by_link)
-
     integrations = (API_GROUP, API_VERSION, "privateintegrations")
-    for decorator in (kopf.on.resume, kopf.on.create):
-        decorator(*integrations, registry=registry)(integration.changed)
-    kopf.on.update(*integrations, field="spec", registry=registry)(integration.changed)
-    kopf.timer(*integrations, interval=settings.poll_seconds, registry=registry)(integration.tick)
-    kopf.on.delete(*integrations, registry=registry)(integration.deleted)
+    for resource, kind in ((links, vpclink), (integrations, integration)):
+        kopf.on.resume(*resource, registry=registry)(kind.changed)
+        kopf.on.create(*resource, registry=registry)(kind.changed)
+        kopf.on.update(*resource, field="spec", registry=registry)(kind.changed)
+        kopf.timer(*resource, interval=settings.poll_seconds, registry=registry)(kind.tick)
+        kopf.on.delete(*resource, registry=registry)(kind.deleted)
+    # Which integrations use which link (deletion waits, retirement gates), and each link's id now.
+    kopf.index(*integrations, registry=registry)(vpclink.integrations_by_link)
     kopf.index(*links, registry=registry)(integration.vpclinks_by_name)

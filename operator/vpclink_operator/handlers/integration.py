@@ -9,7 +9,7 @@ from typing import Any
 import kopf
 
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
-from vpclink_operator.handlers.passes import run_pass
+from vpclink_operator.handlers.passes import finish_deletion, run_pass
 from vpclink_operator.models.vpclink import Owner
 from vpclink_operator.reconcile.integration import (
     IntegrationObject,
@@ -60,10 +60,7 @@ async def tick(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwar
 async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
     memory = memo.memory(body.meta.uid or "")
     outcome = await _reconcile(body, memo, memory, patch, _managed_link(body, kwargs), deleting=True)
-    if not outcome.finished:
-        raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
-                                  delay=memory.interval)
-    memo.objects.pop(body.meta.uid or "", None)
+    finish_deletion(memo, memory, body.meta.uid or "", outcome)
 
 
 async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,

@@ -26,6 +26,8 @@ class PassOutcome(Protocol):
     def events(self) -> list[Event]: ...
     @property
     def requeue(self) -> bool: ...
+    @property
+    def finished(self) -> bool: ...
 
 
 OutcomeT = TypeVar("OutcomeT", bound=PassOutcome)
@@ -71,3 +73,11 @@ def _transitions_only(events: list[Event], previous: Mapping[str, Any]) -> list[
     if stalled.get("status") != "True":
         return events
     return [e for e in events if not (e.type == "Warning" and e.reason == stalled.get("reason"))]
+
+
+def finish_deletion(memo: OperatorMemo, memory: ObjectMemory, uid: str, outcome: PassOutcome) -> None:
+    """Let kopf remove the finalizer only once everything is gone; until then, retry with backoff."""
+    if not outcome.finished:
+        raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
+                                  delay=memory.interval)
+    memo.objects.pop(uid, None)

@@ -10,7 +10,7 @@ import kopf
 
 from vpclink_operator import metrics
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
-from vpclink_operator.handlers.passes import run_pass
+from vpclink_operator.handlers.passes import finish_deletion, run_pass
 from vpclink_operator.models.vpclink import Owner
 from vpclink_operator.reconcile.vpclink import VpcLinkObject, VpcLinkOutcome, parse_status, reconcile_vpc_link
 
@@ -48,10 +48,7 @@ async def tick(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwar
 async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
     memory = memo.memory(body.meta.uid or "")
     outcome = await _reconcile(body, memo, memory, patch, _index(kwargs), deleting=True)
-    if not outcome.finished:
-        raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
-                                  delay=memory.interval)
-    memo.objects.pop(body.meta.uid or "", None)
+    finish_deletion(memo, memory, body.meta.uid or "", outcome)
     _update_gauges(memo, memory, {}, time.monotonic())
 
 
