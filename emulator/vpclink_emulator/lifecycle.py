@@ -3,18 +3,24 @@
 No background threads: a link records when it was created (and when deletion began), and
 its status is derived whenever someone looks. PENDING lasts `link_pending_seconds`, then the
 link reaches its outcome (AVAILABLE, or FAILED when its target was unusable); DELETING lasts
-`link_deleting_seconds`, after which the link is gone. Control calls pin a status.
+`link_deleting_seconds`, after which the link is gone. Each link keeps the durations in force
+when its phase began, so reconfiguring the emulator affects new links only. Control calls pin a
+status.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .state import STATE
 
 PENDING, AVAILABLE, DELETING, FAILED, INACTIVE = "PENDING", "AVAILABLE", "DELETING", "FAILED", "INACTIVE"
 FORCEABLE = (PENDING, AVAILABLE, FAILED, INACTIVE)
+
+
+def _pending_seconds() -> float:
+    return float(STATE.config.link_pending_seconds)
 
 
 @dataclass
@@ -25,6 +31,8 @@ class LinkLifecycle:
     forced: str | None = None
     forced_message: str | None = None
     deleting_since: float | None = None
+    pending_seconds: float = field(default_factory=_pending_seconds)
+    deleting_seconds: float = 0.0
 
     def status(self) -> str:
         now = STATE.clock.now()
@@ -32,7 +40,7 @@ class LinkLifecycle:
             return DELETING
         if self.forced is not None:
             return self.forced
-        if now - self.created_at < STATE.config.link_pending_seconds:
+        if now - self.created_at < self.pending_seconds:
             return PENDING
         return self.outcome
 
@@ -48,17 +56,19 @@ class LinkLifecycle:
     def gone(self) -> bool:
         return (
             self.deleting_since is not None
-            and STATE.clock.now() - self.deleting_since >= STATE.config.link_deleting_seconds
+            and STATE.clock.now() - self.deleting_since >= self.deleting_seconds
         )
 
     def begin_delete(self) -> None:
         if self.deleting_since is None:
             self.deleting_since = STATE.clock.now()
+            self.deleting_seconds = float(STATE.config.link_deleting_seconds)
 
     def force(self, status: str, message: str | None) -> None:
         if status == PENDING:
             # Re-provisioning (e.g. leaving INACTIVE): run PENDING again, then the outcome.
             self.created_at = STATE.clock.now()
+            self.pending_seconds = _pending_seconds()
             self.forced = self.forced_message = None
             return
         self.forced = status

@@ -37,6 +37,14 @@ def fresh_aws(emulator: Any) -> Any:
     return emulator
 
 
+@pytest.fixture
+def held_pending(fresh_aws: Any) -> Iterator[Any]:
+    """New links stay PENDING until the test releases them with set_link_state (no race with the clock)."""
+    before = fresh_aws.control.config()["link_pending_seconds"]
+    yield fresh_aws
+    fresh_aws.control.configure(link_pending_seconds=before)
+
+
 def start_operator(env: dict[str, str], log: Path, *namespaces: str) -> OperatorProcess:
     watch = [arg for ns in namespaces for arg in ("--namespace", ns)]
     return OperatorProcess(

@@ -117,9 +117,11 @@ def test_mutable_changes_update_in_place(kubectl, namespace, operator, network, 
              timeout=30, what="tag drift reverted")
 
 
-def test_immutable_change_replaces_create_before_destroy(kubectl, namespace, operator, network, aws, emulator):
+def test_immutable_change_replaces_create_before_destroy(kubectl, namespace, operator, network, aws, held_pending):
+    emulator = held_pending
     apply(kubectl, namespace, http_link(network))
     old_id = wait_ready(kubectl, namespace, "orders")["status"]["vpcLinkId"]
+    emulator.control.configure(link_pending_seconds=86400)  # the new link stays PENDING until released
     emulator.control.reset_calls()
     changed = http_link(network)
     changed["spec"]["subnetIds"] = network.subnets[1:3]
@@ -130,7 +132,6 @@ def test_immutable_change_replaces_create_before_destroy(kubectl, namespace, ope
     new_id = obj["status"]["replacement"]["vpcLinkId"]
     assert new_id != old_id
     assert "subnetIds" in obj["status"]["replacement"]["reason"]
-    emulator.control.set_link_state(new_id, "PENDING")  # hold the new link PENDING
     time.sleep(3)
     obj = get(kubectl, namespace, "vl", "orders")
     assert obj["status"]["vpcLinkId"] == old_id, "never swap before the new link is AVAILABLE"
@@ -155,9 +156,11 @@ def test_immutable_change_replaces_create_before_destroy(kubectl, namespace, ope
     assert "Replacing" in reasons and "Replaced" in reasons
 
 
-def test_failed_replacement_keeps_serving_on_old_link(kubectl, namespace, operator, network, aws, emulator):
+def test_failed_replacement_keeps_serving_on_old_link(kubectl, namespace, operator, network, aws, held_pending):
+    emulator = held_pending
     apply(kubectl, namespace, http_link(network))
     old_id = wait_ready(kubectl, namespace, "orders")["status"]["vpcLinkId"]
+    emulator.control.configure(link_pending_seconds=86400)  # the new link cannot swap in before it FAILs
     changed = http_link(network)
     changed["spec"]["securityGroupIds"] = network.security_groups[1:]
     apply(kubectl, namespace, changed)
