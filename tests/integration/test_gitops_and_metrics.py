@@ -51,4 +51,4 @@ def test_operator_never_writes_spec_and_exports_metrics(kubectl, namespace, oper
     assert metric(text, "vpclink_links", state="AVAILABLE") == 1
     assert metric(text, "vpclink_links", state="PENDING") == 0
     assert metric(text, "vpclink_oldest_pending_link_age_seconds") == 0
-    assert "vpclink_rate_limiter_wait_seconds_bucket" in text
+    assert "# TYPE vpclink_rate_limiter_wait_seconds histogram" in text

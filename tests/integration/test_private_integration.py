@@ -309,8 +309,10 @@ def test_integration_deleted_out_of_band_is_recreated_and_our_route_follows(kube
     assert statuses[0] == 409 and statuses[-1] < 300
     route_id = status["routeIds"]["GET /orders"]
 
-    # Someone detaches our route and deletes our integration (AWS refuses while a route targets it).
-    v2.update_route(ApiId=api, RouteId=route_id, Target="")
+    # Someone points our route elsewhere and deletes our integration (AWS refuses while a route targets it).
+    other = v2.create_integration(ApiId=api, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY",
+                                  IntegrationUri="https://example.com", PayloadFormatVersion="1.0")["IntegrationId"]
+    v2.update_route(ApiId=api, RouteId=route_id, Target=f"integrations/{other}")
     v2.delete_integration(ApiId=api, IntegrationId=status["integrationId"])
     obj = wait_for(lambda: (o := get(kubectl, namespace, "pi", "orders"))
                    and o["status"].get("integrationId") not in (None, status["integrationId"])

@@ -321,7 +321,7 @@ def test_retired_link_waits_while_aws_says_it_is_referenced(kubectl, namespace, 
 
 
 def test_throttling_is_retried_until_the_link_exists(kubectl, namespace, operator, network, aws, emulator):
-    emulator.control.inject_fault("throttle", operations=["CreateVpcLink"], duration=3)
+    emulator.control.inject_fault("throttle", operations=["CreateVpcLink"], count=4)
     apply(kubectl, namespace, http_link(network))
     obj = wait_ready(kubectl, namespace, "orders")
     calls = emulator.control.calls(operation="CreateVpcLink")
