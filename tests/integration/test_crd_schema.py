@@ -90,6 +90,11 @@ BASES: dict[str, dict[str, Any]] = {
 DELETE = object()
 
 
+
+def patch_status(kubectl, namespace: str, kind: str, name: str, status: dict, check: bool = True):
+    return kubectl("patch", "-n", namespace, kind, name, "--subresource=status", "--type=merge", "-p",
+                   json.dumps({"status": status}), check=check)
+
 def build(base: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """A deep copy of BASES[base] with dotted paths set (or removed with DELETE)."""
     obj = copy.deepcopy(BASES[base])
@@ -810,17 +815,7 @@ def test_vpclink_status_holds_the_design_fields_and_feeds_the_printer_columns(
             condition("Stalled", "False", "Progressing"),
         ],
     }
-    kubectl(
-        "patch",
-        "-n",
-        namespace,
-        "vl",
-        "http-link",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        json.dumps({"status": status}),
-    )
+    patch_status(kubectl, namespace, "vl", "http-link", status)
     assert kubectl.json("get", "-n", namespace, "vl", "http-link")["status"] == status
 
     [row] = table(kubectl("get", "-n", namespace, "vl", "http-link").stdout)
@@ -851,17 +846,7 @@ def test_privateintegration_status_holds_its_fields_and_feeds_the_printer_column
         "routeIds": {"ANY /x": "abc123"},
         "conditions": [condition(reason="Integrated")],
     }
-    kubectl(
-        "patch",
-        "-n",
-        namespace,
-        "pi",
-        "rest-pi",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        json.dumps({"status": status}),
-    )
+    patch_status(kubectl, namespace, "pi", "rest-pi", status)
     assert kubectl.json("get", "-n", namespace, "pi", "rest-pi")["status"] == status
 
     [row] = table(kubectl("get", "-n", namespace, "pi", "rest-pi").stdout)
@@ -924,35 +909,14 @@ def test_http_privateintegration_api_column_shows_the_http_api_id(kubectl, crds,
 )
 def test_vpclink_status_is_validated(kubectl, crds, namespace, status, expected) -> None:
     assert apply(kubectl, namespace, build("http_link"), dry_run=False).returncode == 0
-    proc = kubectl(
-        "patch",
-        "-n",
-        namespace,
-        "vl",
-        "http-link",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        json.dumps({"status": status}),
-        check=False,
-    )
+    proc = patch_status(kubectl, namespace, "vl", "http-link", status, check=False)
     assert proc.returncode != 0
     assert expected in proc.stderr
 
 
 def test_unknown_status_fields_are_not_kept(kubectl, crds, namespace) -> None:
     assert apply(kubectl, namespace, build("rest_pi"), dry_run=False).returncode == 0
-    proc = kubectl(
-        "patch",
-        "-n",
-        namespace,
-        "pi",
-        "rest-pi",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        json.dumps({"status": {"phase": "Ready", "connectionId": "gim7c3"}}),
-    )
+    proc = patch_status(kubectl, namespace, "pi", "rest-pi", {"phase": "Ready", "connectionId": "gim7c3"})
     assert 'unknown field "status.phase"' in proc.stderr
     assert kubectl.json("get", "-n", namespace, "pi", "rest-pi")["status"] == {"connectionId": "gim7c3"}
 
