@@ -13,6 +13,8 @@ from typing import Literal
 from vpclink_operator.aws.ratelimit import DEFAULT_QUOTAS, Quota
 
 LogFormat = Literal["json", "plain"]
+LOG_FORMATS = ("json", "plain")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     )
     parser.add_argument(
         "--log-level", default=os.environ.get("VPCLINK_LOG_LEVEL", "INFO"),
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper,
+        choices=LOG_LEVELS, type=str.upper,
         help="[env VPCLINK_LOG_LEVEL] (default: %(default)s)",
     )
     parser.add_argument(
-        "--log-format", default=os.environ.get("VPCLINK_LOG_FORMAT", "json"), choices=["json", "plain"],
+        "--log-format", default=os.environ.get("VPCLINK_LOG_FORMAT", "json"), choices=LOG_FORMATS,
         help="[env VPCLINK_LOG_FORMAT] (default: %(default)s)",
     )
     parser.add_argument(
@@ -98,11 +100,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     )
     args = parser.parse_args(argv)
     # argparse converts string defaults with `type=` but never checks them against `choices`.
-    for action in parser._actions:
-        value = getattr(args, action.dest, None)
-        if action.choices is not None and value not in action.choices:
-            parser.error(f"{'/'.join(action.option_strings)}: invalid choice {value!r} "
-                         f"(choose from {', '.join(map(str, action.choices))})")
+    for flag, value, choices in (("--log-level", args.log_level, LOG_LEVELS),
+                                 ("--log-format", args.log_format, LOG_FORMATS)):
+        if value not in choices:
+            parser.error(f"{flag}: invalid choice {value!r} (choose from {', '.join(choices)})")
     namespaces = args.namespaces if args.namespaces is not None else _env_list("VPCLINK_NAMESPACES")
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, got {args.port}")

@@ -8,18 +8,16 @@ from typing import Any
 
 import kopf
 
-from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
+from vpclink_operator.handlers.memo import LinkKey, ObjectMemory, OperatorMemo
 from vpclink_operator.handlers.passes import finish_deletion, run_pass
+from vpclink_operator.models.integration import PrivateIntegrationStatus
 from vpclink_operator.models.vpclink import Owner
 from vpclink_operator.reconcile.integration import (
     IntegrationObject,
     IntegrationOutcome,
     ManagedLink,
-    parse_integration_status,
     reconcile_integration,
 )
-
-LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink
 
 
 def vpclinks_by_name(*, namespace: str | None, name: str, spec: kopf.Spec, status: kopf.Status, memo: OperatorMemo,
@@ -72,7 +70,7 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
             owner=Owner(meta.uid or "", meta.namespace or "", meta.name or ""),
             generation=int(meta.get("generation", 0)),
             spec=dict(body.spec),
-            status=parse_integration_status(previous),
+            status=PrivateIntegrationStatus.from_known_fields(previous),
             managed_link=managed,
             deleting=deleting,
         ), max_age)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from vpclink_operator.config import Settings
 from vpclink_operator.reconcile import Services
 
+LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink object, the key of both indexes
+
 
 @dataclass
 class ObjectMemory:

@@ -9,12 +9,11 @@ from typing import Any
 import kopf
 
 from vpclink_operator import metrics
-from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
+from vpclink_operator.handlers.memo import LinkKey, ObjectMemory, OperatorMemo
 from vpclink_operator.handlers.passes import finish_deletion, run_pass
-from vpclink_operator.models.vpclink import Owner
-from vpclink_operator.reconcile.vpclink import VpcLinkObject, VpcLinkOutcome, parse_status, reconcile_vpc_link
+from vpclink_operator.models.vpclink import Owner, VpcLinkStatus
+from vpclink_operator.reconcile.vpclink import VpcLinkObject, VpcLinkOutcome, reconcile_vpc_link
 
-LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink
 Dependant = tuple[str, str | None]  # ("namespace/name" of a PrivateIntegration, its status.connectionId)
 
 
@@ -62,7 +61,7 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
             owner=Owner(meta.uid or "", meta.namespace or "", meta.name or ""),
             generation=int(meta.get("generation", 0)),
             spec=dict(body.spec),
-            status=parse_status(previous),
+            status=VpcLinkStatus.from_known_fields(previous),
             deleting=deleting,
             dependants=sorted(ref for ref, _ in dependants),
             still_used=_still_used(dependants),

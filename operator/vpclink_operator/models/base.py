@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Self
+
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
@@ -9,6 +12,13 @@ from pydantic.alias_generators import to_camel
 class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
                               frozen=True)
+
+    @classmethod
+    def from_known_fields(cls, raw: Mapping[str, Any] | None) -> Self:
+        """Parse a status this operator wrote earlier, ignoring keys this model does not know
+        (kopf's own bookkeeping, or fields of another version)."""
+        names = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+        return cls.model_validate({k: v for k, v in (raw or {}).items() if k in names})
 
 
 class InvalidSpec(ValueError):

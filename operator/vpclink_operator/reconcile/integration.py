@@ -76,12 +76,6 @@ class IntegrationOutcome:
     finished: bool = False
 
 
-def parse_integration_status(raw: Mapping[str, Any] | None) -> PrivateIntegrationStatus:
-    fields = PrivateIntegrationStatus.model_fields
-    names = set(fields) | {f.alias for f in fields.values() if f.alias}
-    return PrivateIntegrationStatus.model_validate({k: v for k, v in (raw or {}).items() if k in names})
-
-
 async def reconcile_integration(services: Services, obj: IntegrationObject, max_age: float) -> IntegrationOutcome:
     status = obj.status.model_copy(update={"observed_generation": obj.generation})
     try:

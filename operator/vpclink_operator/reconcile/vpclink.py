@@ -64,12 +64,6 @@ class VpcLinkOutcome:
     finished: bool = False
 
 
-def parse_status(raw: Mapping[str, Any] | None) -> VpcLinkStatus:
-    known = {k: v for k, v in (raw or {}).items() if k in VpcLinkStatus.model_fields or
-             k in {f.alias for f in VpcLinkStatus.model_fields.values()}}
-    return VpcLinkStatus.model_validate(known)
-
-
 async def reconcile_vpc_link(services: Services, obj: VpcLinkObject, max_age: float) -> VpcLinkOutcome:
     try:
         spec = VpcLinkSpec.model_validate(obj.spec)
@@ -95,6 +89,7 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
     region, api_type = desired.region, desired.api_type
     status, health, events = plan.status, plan.health, list(plan.events)
     waiting_on_aws: list[str] = []
+    touched: dict[str, None] = {}  # links written to in this pass, re-read once at the end
     for action in plan.actions:
         try:
             if isinstance(action, CreateLink):
@@ -110,24 +105,30 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
                 events.append(Event("Normal", "Created", f"created link {created.id} ({action.reason})"))
             elif isinstance(action, UpdateLink):
                 await adapter.update_link(region, action.link_id, action.name, action.description)
-                await services.inventory.refresh(region, api_type, action.link_id)
+                touched[action.link_id] = None
             elif isinstance(action, TagLink):
                 await adapter.tag_link(region, action.link_id, action.tags)
-                await services.inventory.refresh(region, api_type, action.link_id)
+                touched[action.link_id] = None
             elif isinstance(action, UntagLink):
                 await adapter.untag_link(region, action.link_id, action.keys)
-                await services.inventory.refresh(region, api_type, action.link_id)
+                touched[action.link_id] = None
             elif isinstance(action, DeleteLink):
                 await adapter.delete_link(region, action.link_id)
-                await services.inventory.refresh(region, api_type, action.link_id)
+                touched[action.link_id] = None
                 events.append(Event("Normal", "Deleted", f"deleting link {action.link_id}"))
         except AwsInUse as exc:
             # AWS still sees a reference (e.g. a deployed stage): not an error, wait and retry.
             waiting_on_aws.append(f"{exc.code}: {exc.message}")
         except (AwsError, RateLimited) as exc:
+            # What was written is seen by the next pass: it re-lists, being in motion.
             outcome = _aws_failure(status, exc, health)
             outcome.events[:0] = events
             return outcome
+    try:
+        for link_id in touched:  # a direct GET only right after a write, once per link
+            await services.inventory.refresh(region, api_type, link_id)
+    except (AwsError, RateLimited) as exc:
+        return _aws_failure(status, exc, health)
     if waiting_on_aws:
         health = Health.in_progress("WaitingForReferences", "; ".join(waiting_on_aws), ready=health.ready.status)
     return VpcLinkOutcome(status, health, events, requeue=plan.requeue or bool(waiting_on_aws),
