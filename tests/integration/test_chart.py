@@ -317,9 +317,11 @@ def test_dockerfile_is_multistage_pinned_and_non_root() -> None:
              if ln.strip() and not ln.strip().startswith("#")]
     froms = [ln for ln in lines if ln.upper().startswith("FROM ")]
     assert len(froms) >= 2, "multi-stage"
+    # Every stage is FROM ${BASE}; its default (the release base) is a pinned slim image.
+    (base,) = [ln.split("=", 1)[1] for ln in lines if ln.startswith("ARG BASE=")]
+    assert "@sha256:" in base and "slim" in base, f"the release base is a pinned slim image: {base}"
     for line in froms:
-        image = line.split()[1]
-        assert "@sha256:" in image and "slim" in image, f"base images are pinned slim images: {line}"
+        assert line.split()[1] == "${BASE}", f"every stage builds on BASE: {line}"
     final = lines[lines.index(froms[-1]):]
     users = [ln.split()[1] for ln in final if ln.upper().startswith("USER ")]
     assert users and int(users[-1].split(":")[0]) >= 10000
