@@ -56,7 +56,7 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
     subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, check=True)
 
 
-def _go_env() -> dict[str, str]:
+def go_env() -> dict[str, str]:
     # CGO off: static binaries, no C toolchain surprises; toolchain=local: use the machine's Go.
     return {"CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod -buildvcs=false"}
 
@@ -65,7 +65,7 @@ def _staging_replaces(workdir: Path) -> list[str]:
     """The k8s.io/* staging modules that k8s.io/kubernetes replaces with ./staging paths."""
     out = subprocess.run(
         ["go", "mod", "download", "-json", f"k8s.io/kubernetes@v{KUBERNETES_VERSION}"],
-        cwd=workdir, env={**os.environ, **_go_env()}, check=True, capture_output=True, text=True,
+        cwd=workdir, env={**os.environ, **go_env()}, check=True, capture_output=True, text=True,
     ).stdout
     gomod = Path(json.loads(out)["GoMod"]).read_text()
     return sorted(
@@ -91,7 +91,7 @@ def build_kube_apiserver() -> None:
     (work / "tools.go").write_text(
         "//go:build tools\n\npackage tools\n\nimport _ \"k8s.io/kubernetes/cmd/kube-apiserver\"\n"
     )
-    _run(["go", "mod", "tidy", "-e"], work, _go_env())
+    _run(["go", "mod", "tidy", "-e"], work, go_env())
     # Stamp the version the way Kubernetes' own build does, so /version reports a parseable
     # release (kubectl, helm and kopf read it).
     major, minor, _ = KUBERNETES_VERSION.split(".")
@@ -103,7 +103,7 @@ def build_kube_apiserver() -> None:
         for key, value in stamps.items()
     ])
     _run(["go", "build", "-trimpath", f"-ldflags={ldflags}", "-o", str(target) + ".tmp",
-          "k8s.io/kubernetes/cmd/kube-apiserver"], work, _go_env())
+          "k8s.io/kubernetes/cmd/kube-apiserver"], work, go_env())
     os.replace(str(target) + ".tmp", target)
 
 
@@ -119,16 +119,16 @@ def build_etcd() -> None:
     (work / "tools.go").write_text(
         "//go:build tools\n\npackage tools\n\nimport _ \"go.etcd.io/etcd/server/v3\"\n"
     )
-    _run(["go", "mod", "tidy", "-e"], work, _go_env())
+    _run(["go", "mod", "tidy", "-e"], work, go_env())
     _run(["go", "build", "-trimpath", "-ldflags=-s -w", "-o", str(target) + ".tmp",
-          "go.etcd.io/etcd/server/v3"], work, _go_env())
+          "go.etcd.io/etcd/server/v3"], work, go_env())
     os.replace(str(target) + ".tmp", target)
 
 
 def go_module_dir(module: str, version: str) -> Path:
     """The unpacked source of a Go module version, from the module proxy (for manifests it carries)."""
     cache_root().mkdir(parents=True, exist_ok=True)
-    out = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"], env={**os.environ, **_go_env()},
+    out = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"], env={**os.environ, **go_env()},
                          cwd=cache_root(), check=False, capture_output=True, text=True).stdout
     info = json.loads(out)
     if "Dir" not in info:
@@ -146,7 +146,7 @@ def build_actionlint() -> Path:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         _run(["go", "install", f"github.com/rhysd/actionlint/cmd/actionlint@v{ACTIONLINT_VERSION}"], target.parent,
-             {**_go_env(), "GOFLAGS": "-buildvcs=false", "GOBIN": str(target.parent)})
+             {**go_env(), "GOFLAGS": "-buildvcs=false", "GOBIN": str(target.parent)})
     return target
 
 

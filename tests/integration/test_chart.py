@@ -164,6 +164,20 @@ def test_rendered_settings_are_parsed_by_the_operator(monkeypatch: pytest.Monkey
         assert settings.rate_limits[key].per_second == pytest.approx(quota.per_second, rel=1e-5), key
 
 
+def test_every_log_level_the_schema_accepts_the_operator_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vpclink_operator.config import parse_args
+
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    levels = schema["properties"]["operator"]["properties"]["logLevel"]["enum"]
+    assert {"INFO", "info"} <= set(levels)
+    for level in levels:
+        (container,) = find(render("--set", f"operator.logLevel={level}"), "Deployment")["spec"]["template"][
+            "spec"]["containers"]
+        env = {item["name"]: item["value"] for item in container["env"]}
+        monkeypatch.setenv("VPCLINK_LOG_LEVEL", env["VPCLINK_LOG_LEVEL"])
+        assert parse_args([]).log_level == level.upper()
+
+
 def test_irsa_annotation_and_optional_objects() -> None:
     arn = "arn:aws:iam::123456789012:role/vpclink-operator"
     docs = render("--set", f"serviceAccount.roleArn={arn},metrics.serviceMonitor.enabled=true,"

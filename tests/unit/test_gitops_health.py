@@ -23,19 +23,23 @@ lupa = pytest.importorskip("lupa", reason="lupa is in the test extra")
 REPO = Path(__file__).resolve().parents[2]
 STATUS = REPO / "tests" / "data" / "status"
 LUA = (REPO / "docs" / "argocd-health.lua").read_text()
-ARGOCD_CM = REPO / "docs" / "argocd-cm-health.yaml"
+ARGOCD_CM = REPO / "examples" / "gitops" / "argocd" / "argocd-cm.yaml"
 
 
 def load(name: str) -> dict[str, Any]:
     return json.loads((STATUS / f"{name}.json").read_text())  # type: ignore[no-any-return]
 
 
-def argocd_health(obj: dict[str, Any]) -> tuple[str, str]:
-    """Run the Lua exactly as Argo CD does: `obj` is a global table, the script returns {status, message}."""
+def run_lua(script: str, obj: dict[str, Any]) -> tuple[str, str]:
+    """Run a health script exactly as Argo CD does: `obj` is a global table, it returns {status, message}."""
     lua = lupa.LuaRuntime(unpack_returned_tuples=True)
     lua.globals().obj = lua.table_from(obj, recursive=True)
-    result = lua.execute(LUA)
+    result = lua.execute(script)
     return str(result["status"]), str(result["message"])
+
+
+def argocd_health(obj: dict[str, Any]) -> tuple[str, str]:
+    return run_lua(LUA, obj)
 
 
 def kstatus(obj: dict[str, Any]) -> str:
@@ -131,8 +135,12 @@ def test_argocd_and_kstatus_agree_on_every_captured_state() -> None:
 def test_argocd_cm_snippet_embeds_the_script_for_both_kinds() -> None:
     data = yaml.safe_load(ARGOCD_CM.read_text())["data"]
     group = "apigateway.vpclink.dev"
+    application = data.pop("resource.customizations.health.argoproj.io_Application")
     assert data == {f"resource.customizations.health.{group}_VpcLink": LUA,
                     f"resource.customizations.health.{group}_PrivateIntegration": LUA}
+    # The Application check lets the app-of-apps wait for the operator before the links' sync wave.
+    assert run_lua(application, {"status": {"health": {"status": "Healthy"}}}) == ("Healthy", "")
+    assert run_lua(application, {"status": {}}) == ("Progressing", "")
 
 
 def test_lua_tolerates_partial_conditions() -> None:
