@@ -7,6 +7,7 @@ with the host's network so it reaches the loopback kube-apiserver and the emulat
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def container(image: str) -> Iterator[str]:
 
 
 def _config(image: str) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run(["buildah", "inspect", "--type", "image", "--format", "{{json .OCIv1.Config}}", image],
+    out = subprocess.run(["podman", "image", "inspect", "--format", "{{json .Config}}", image],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)  # type: ignore[no-any-return]
 
@@ -51,6 +52,37 @@ def _config(image: str) -> dict:  # type: ignore[type-arg]
 def _run_in(container: str, *argv: str) -> str:
     return subprocess.run(["buildah", "run", "--isolation", "chroot", container, "--", *argv],
                           check=True, capture_output=True, text=True, timeout=120).stdout
+
+
+def _main_process(root: int, argv0: str) -> int:
+    """The container's main process: the descendant of `buildah run` that runs the entrypoint.
+
+    A container runtime stops a container by signalling that process; `buildah run` itself turns
+    SIGTERM into SIGKILL for its child, so the test signals the entrypoint as the kubelet's runtime would.
+    """
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    # Breadth first, keep the deepest match: buildah's own helper (buildah-chroot-exec) carries the
+    # entrypoint in its arguments too, one level above the entrypoint's process.
+    found, level = None, [root]
+    while level:
+        for pid in level:
+            try:
+                argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            # the entrypoint is argv[0] of a binary, argv[1] of a script run through its #! interpreter
+            if argv0.encode() in argv[:2] and not argv[0].decode(errors="replace").startswith("buildah"):
+                found = pid
+        level = [child for pid in level for child in children.get(pid, [])]
+    assert found is not None, f"no process runs {argv0} under pid {root}"
+    return found
 
 
 def _readyz(port: int) -> int:
@@ -86,12 +118,13 @@ def test_operator_in_image_gets_ready_reconciles_and_stops_on_sigterm(
     port = controlplane.free_port()
     env = {**stack.aws_env(fresh_aws.url), "KUBECONFIG": "/run/vpclink/kubeconfig"}
     log_path = tmp_path / "operator.log"
+    entrypoint = _config(image)["Entrypoint"]
     started = time.monotonic()
     proc = subprocess.Popen(
         ["buildah", "run", "--isolation", "chroot", "--network", "host",
          "--volume", f"{control_plane.kubeconfig}:/run/vpclink/kubeconfig:ro",
          *(arg for key, value in env.items() for arg in ("--env", f"{key}={value}")),
-         container, "--", *_config(image)["Entrypoint"],
+         container, "--", *entrypoint,
          "--port", str(port), "--namespace", namespace, "--log-format", "json",
          "--poll-seconds", "0.5", "--rate-limit-scale", "40"],
         stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
@@ -107,7 +140,7 @@ def test_operator_in_image_gets_ready_reconciles_and_stops_on_sigterm(
                        and condition(o, "Ready").get("status") == "True" and o, timeout=90, what="Ready")
         assert obj["status"]["vpcLinkId"]
 
-        proc.send_signal(signal.SIGTERM)
+        os.kill(_main_process(proc.pid, entrypoint[0]), signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, log_path.read_text()
     finally:
         if proc.poll() is None:
