@@ -17,6 +17,7 @@ venv: $(STAMP)
 
 controlplane: $(STAMP)
 	$(PY) hack/controlplane.py build
+	$(PY) hack/gitops_crds.py
 
 # The runtime dependencies, pinned with hashes for the image (Dockerfile), from pyproject.toml.
 lock: $(STAMP)
