@@ -24,10 +24,11 @@ lock: $(STAMP)
 	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 	  --custom-compile-command "make lock" --quiet --output-file requirements.lock
 
-# buildah, podman and mmdebstrap come from Debian (CI runs as root on a fresh Debian machine).
+# buildah, podman and mmdebstrap (and the Debian archive key mmdebstrap verifies bookworm with) come from
+# apt; CI runs as root on a fresh Debian machine, GitHub's Ubuntu runners under sudo.
 image-tools:
 	@command -v buildah >/dev/null && command -v podman >/dev/null && command -v mmdebstrap >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah podman mmdebstrap uidmap; }
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah podman mmdebstrap debian-archive-keyring uidmap; }
 
 image: $(STAMP) image-tools
 	$(PY) hack/image.py build
