@@ -25,7 +25,7 @@ seconds. `time_scale` is emulated seconds per wall second: pending 120 at scale 
 real seconds, and quota buckets refill 60 times faster, so every ratio holds. Fault
 `duration`s are wall-clock seconds.
 
-Control API (HTTP under /_emulator/, see `vpclink_emulator.control`) and its client
+Control API (HTTP under /_emulator/, see `vpclink_emulator.control_server`) and its client
 -------------------------------------------------------------------------------------
 `EmulatorControl(base_url)`: `health()`, `reset()`, `config()`,
 `configure(link_pending_seconds=, link_deleting_seconds=, time_scale=, quotas=)`,
@@ -41,14 +41,16 @@ Call-log record: `{"seq", "time" (Unix s), "duration_ms", "service" (botocore na
 
 Behaviours added on top of moto (each pinned by a contract test in tests/contract/)
 -------------------------------------------------------------------------------------
-Link lifecycle PENDING -> AVAILABLE/FAILED, DELETING -> gone (`lifecycle`); REST link rules,
-tags, integrations with connectionId and updates, deployment snapshots, "is referenced in"
-delete refusals, limit/position pagination with embed=methods (`rest_v1`); HTTP integration
-validation, delete refusals, quotas and MaxResults/NextToken pagination (`http_v2`); NLB
-ARNs (`elbv2`); rate quotas (`quotas`); fault injection (`faults`); the call log (`calllog`).
+Link lifecycle PENDING -> AVAILABLE/FAILED, DELETING -> gone (`lifecycle`); rate quotas
+(`quotas`); fault injection (`faults`); the call log (`calllog`). Everything that changes moto's
+own behaviour lives in `extensions/`, one module per concern (see its docstring): REST link
+rules, tags, integrations with connectionId and updates, deployment snapshots, "is referenced
+in" delete refusals, limit/position pagination with embed=methods (`rest_*`); HTTP integration
+validation, delete refusals, quotas and MaxResults/NextToken pagination (`http_*`); NLB ARNs
+(`nlb_arns`). `monkeypatch` is the mechanism they share; `install` installs them all.
 """
 
-from .control import ControlError, EmulatorControl
+from .control_client import ControlError, EmulatorControl
 from .server import EmulatorServer
 
 __all__ = ["ControlError", "EmulatorControl", "EmulatorServer"]
