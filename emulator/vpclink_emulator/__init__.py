@@ -31,6 +31,7 @@ Control API (HTTP under /_emulator/, see `vpclink_emulator.control_server`) and 
 `configure(link_pending_seconds=, link_deleting_seconds=, time_scale=, quotas=)`,
 `advance_time(seconds)` (emulated seconds),
 `set_link_state(link_id, state, message=None)` (PENDING | AVAILABLE | FAILED | INACTIVE),
+`stage_integrations(rest_api_id, stage)` (what a REST stage serves, stage variables resolved),
 `inject_fault(kind, percent=100, duration=None, count=None, operations=None, services=None,
 latency_ms=0, status=500, seed=None)` (kind: throttle | conflict | server_error | latency),
 `faults()`, `clear_faults()`, `calls(operation=None, service=None, since=None)`, `reset_calls()`.

@@ -58,6 +58,11 @@ class EmulatorControl:
         """Pin a link (v1 or v2) to PENDING, AVAILABLE, FAILED (with message) or INACTIVE (v2 only)."""
         return dict(self._call("POST", f"links/{link_id}/state", {"state": state, "message": message}))
 
+    def stage_integrations(self, rest_api_id: str, stage: str) -> list[dict[str, Any]]:
+        """What `stage` serves now: each deployed method's integration, stage variables resolved
+        (path, httpMethod, type, uri, connectionType, connectionId, integrationTarget, responseTransferMode)."""
+        return list(self._call("GET", f"restapis/{rest_api_id}/stages/{stage}/integrations"))
+
     def inject_fault(
         self,
         kind: str,

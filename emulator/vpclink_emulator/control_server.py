@@ -8,6 +8,9 @@ Endpoints (JSON in, JSON out):
     POST   /_emulator/config                   {"link_pending_seconds": 0.2, "time_scale": 50, "quotas": true}
     POST   /_emulator/clock/advance            {"seconds": 15} (emulated seconds)
     POST   /_emulator/links/<id>/state         {"state": "FAILED", "message": "..."}
+    GET    /_emulator/restapis/<id>/stages/<stage>/integrations
+                                               what the stage serves: its deployed integrations with
+                                               stage variables resolved (no AWS call returns this)
     GET    /_emulator/faults                   active faults
     POST   /_emulator/faults                   {"kind": "throttle", "percent": 50, "duration": 2, ...}
     DELETE /_emulator/faults
@@ -26,6 +29,7 @@ from moto.apigateway.models import apigateway_backends
 from moto.apigatewayv2.models import apigatewayv2_backends
 
 from . import lifecycle
+from .extensions.rest_deployments import deployed_integrations
 from .state import STATE
 
 if TYPE_CHECKING:
@@ -66,6 +70,24 @@ def set_link_state(link_id: str, state: str, message: str | None = None) -> dict
         return dict(link.to_json())
 
 
+def stage_integrations(rest_api_id: str, stage_name: str) -> list[dict[str, Any]]:
+    """What a call to `stage_name` reaches: per method, the deployed integration's link and target."""
+    with STATE.backend_lock:
+        for account_backends in apigateway_backends.values():
+            for backend in account_backends.values():
+                api = backend.apis.get(rest_api_id)
+                stage = api.stages.get(stage_name) if api is not None else None
+                if stage is not None:
+                    return [
+                        {"path": path, "httpMethod": method, **{k: integration.get(k) for k in _SERVED_FIELDS}}
+                        for (path, method), integration in sorted(deployed_integrations(api, stage).items())
+                    ]
+    raise BadControlRequest(404, f"no stage {stage_name!r} in REST API {rest_api_id!r}")
+
+
+_SERVED_FIELDS = ("type", "uri", "connectionType", "connectionId", "integrationTarget", "responseTransferMode")
+
+
 def handle_control(app: EmulatorApp, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     method = environ.get("REQUEST_METHOD", "GET")
     path = environ.get("PATH_INFO", "")[len("/_emulator/") :].strip("/")
@@ -103,6 +125,10 @@ def _route(app: EmulatorApp, method: str, path: str, query: dict[str, str], body
         return {"ok": True}
     if method == "POST" and len(parts) == 3 and parts[0] == "links" and parts[2] == "state":
         return set_link_state(parts[1], str(body.get("state")), body.get("message"))
+    if method == "GET" and len(parts) == 5 and (parts[0], parts[2], parts[4]) == (
+        "restapis", "stages", "integrations"
+    ):
+        return stage_integrations(parts[1], parts[3])
     if path == "faults":
         if method == "GET":
             return app.faults.list()

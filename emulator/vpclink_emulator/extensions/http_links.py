@@ -1,17 +1,24 @@
-"""HTTP API (apigatewayv2) VPC links: a lifecycle, a per-Region quota, delete refusals, pagination."""
+"""VPC links V2 (apigatewayv2; AWS's "VPC link V2"): a lifecycle, a per-Region quota, delete
+refusals, pagination. Since Nov 2025 they serve REST API private integrations too, so a link that
+a deployed REST API stage still uses is refused deletion in the REST reference format
+([RESTApiId:Method:Resource:Stage], as for V1 links). Doubt: which format AWS uses when both HTTP
+API routes and REST stages use the link is undocumented; the HTTP one is reported first.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from moto.apigateway.models import apigateway_backends
 from moto.apigatewayv2.exceptions import BadRequestException
-from moto.apigatewayv2.models import Api, ApiGatewayV2Backend, Integration, VpcLink
+from moto.apigatewayv2.models import Api, ApiGatewayV2Backend, Integration, VpcLink, apigatewayv2_backends
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 
 from .. import lifecycle
 from ..monkeypatch import Response, original, patch
 from .http_errors import LimitExceededException
 from .http_paging import paged_response
+from .rest_deployments import deployed_references, referenced_in_message
 
 MAX_HTTP_LINKS_PER_REGION = 10
 
@@ -43,6 +50,15 @@ def _route_references(api: Api, integration: Integration) -> list[str]:
             references.append(f"{method}:{path}" if path else f"ANY:{method}")
     # An integration no route uses still holds the link; name it by its own method and id.
     return references or [f"{integration.integration_method or 'ANY'}:integrations/{integration.id}"]
+
+
+def is_v2_link(account: str, region: str, link_id: str | None) -> bool:
+    """Whether `link_id` names a VPC link V2 in that account and Region (REST integrations ask)."""
+    if not link_id:
+        return False
+    links = apigatewayv2_backends[account][region].vpc_links
+    lifecycle.sweep(links)
+    return link_id in links
 
 
 def create_vpc_link(self: ApiGatewayV2Backend, *args: Any, **kwargs: Any) -> VpcLink:
@@ -81,6 +97,9 @@ def delete_vpc_link(self: ApiGatewayV2Backend, vpc_link_id: str) -> None:
             f"Cannot delete vpc link. Vpc link '{vpc_link_id}', is referenced in "
             f"[{', '.join(references)}] in format of [Method:Resource]."
         )
+    rest_references = deployed_references(apigateway_backends[self.account_id][self.region_name], vpc_link_id)
+    if rest_references:
+        raise BadRequestException(referenced_in_message(vpc_link_id, rest_references))
     lifecycle.lifecycle_of(link).begin_delete()
 
 

@@ -58,5 +58,13 @@ def deployed_references(backend: APIGatewayBackend, link_id: str) -> list[str]:
     ]
 
 
+def referenced_in_message(link_id: str, references: list[str]) -> str:
+    """AWS's refusal to delete a link that deployed REST API stages still use."""
+    return (
+        f"Cannot delete vpc link. Vpc link '{link_id}', is referenced in "
+        f"[{', '.join(references)}] in format of [RESTApiId:Method:Resource:Stage]."
+    )
+
+
 def install() -> None:
     patch(RestAPI, "create_deployment")(create_deployment)

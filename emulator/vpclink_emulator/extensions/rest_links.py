@@ -13,7 +13,7 @@ from moto.elbv2.models import elbv2_backends
 
 from .. import lifecycle
 from ..monkeypatch import Response, original, patch
-from .rest_deployments import deployed_references
+from .rest_deployments import deployed_references, referenced_in_message
 from .rest_paging import paged_response
 
 MAX_REST_LINKS_PER_REGION = 20
@@ -29,14 +29,6 @@ class LimitExceededException(ApiGatewayException):
 
     def __init__(self, message: str) -> None:
         super().__init__("LimitExceededException", message)
-
-
-def referenced_in_message(link_id: str, references: list[str]) -> str:
-    """AWS's refusal to delete a link that deployed REST API stages still use."""
-    return (
-        f"Cannot delete vpc link. Vpc link '{link_id}', is referenced in "
-        f"[{', '.join(references)}] in format of [RESTApiId:Method:Resource:Stage]."
-    )
 
 
 def link_json(self: VpcLink) -> dict[str, Any]:
