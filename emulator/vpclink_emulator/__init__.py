@@ -48,7 +48,10 @@ own behaviour lives in `extensions/`, one module per concern (see its docstring)
 rules, tags, integrations with connectionId and updates, deployment snapshots, "is referenced
 in" delete refusals, limit/position pagination with embed=methods (`rest_*`); HTTP integration
 validation, delete refusals, quotas and MaxResults/NextToken pagination (`http_*`); NLB ARNs
-(`nlb_arns`). `monkeypatch` is the mechanism they share; `install` installs them all.
+(`nlb_arns`); REST integrations through a VPC link V2 (integrationTarget required, kept with
+responseTransferMode; V2 links held by deployed REST stages), with the doubts about what AWS
+does listed in `extensions/rest_integrations.py` and `extensions/http_links.py`. `monkeypatch` is
+the mechanism they share; `install` installs them all.
 """
 
 from .control_client import ControlError, EmulatorControl

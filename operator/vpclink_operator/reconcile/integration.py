@@ -158,7 +158,7 @@ def _link_type_problem(spec: PrivateIntegrationSpec, link_type: ApiType, what: s
                             "(V2) VpcLink")
     if spec.http is not None and link_type != "HTTP":
         return Health.stuck("ApiTypeMismatch", f"{field}: {what} is a {link_type} link but this integration is for "
-                            "a HTTP API (spec.http)")
+                            "an HTTP API (spec.http)")
     return None
 
 
