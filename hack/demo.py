@@ -67,7 +67,23 @@ def seed_aws(endpoint: str) -> dict[str, str]:
     api = rest.create_rest_api(name="My VPC Link Test")["id"]
     root = next(r["id"] for r in rest.get_resources(restApiId=api)["items"] if r["path"] == "/")
     rest.create_resource(restApiId=api, parentId=root, pathPart="orders")
+    rest.create_resource(restApiId=api, parentId=root, pathPart="catalog")
     swaps["6j4m3244we"] = api
+
+    # Examples 003/004 (us-east-1): a VPC link V2 for the REST API, and an ALB whose security group
+    # admits the link's on port 80.
+    second = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    swaps["subnet-0e1f2a3b4c5d60718"], swaps["subnet-0f1a2b3c4d5e6071a"] = subnet, second
+    link_group = ec2.create_security_group(GroupName="orders-v2", Description="demo", VpcId=vpc)["GroupId"]
+    swaps["sg-0e4f5a6b7c8d90a1b"] = link_group
+    alb_group = ec2.create_security_group(GroupName="orders-alb", Description="demo", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=alb_group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": link_group}]}])
+    alb = elbv2.create_load_balancer(Name="orders-alb", Subnets=[subnet, second], SecurityGroups=[alb_group],
+                                     Scheme="internal", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    elbv2.create_listener(LoadBalancerArn=alb, Protocol="HTTP", Port=80, DefaultActions=[
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}])
+    swaps["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/orders-alb/6f1e2d3c4b5a6978"] = alb
     return swaps
 
 

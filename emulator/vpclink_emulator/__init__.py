@@ -25,12 +25,13 @@ seconds. `time_scale` is emulated seconds per wall second: pending 120 at scale 
 real seconds, and quota buckets refill 60 times faster, so every ratio holds. Fault
 `duration`s are wall-clock seconds.
 
-Control API (HTTP under /_emulator/, see `vpclink_emulator.control`) and its client
+Control API (HTTP under /_emulator/, see `vpclink_emulator.control_server`) and its client
 -------------------------------------------------------------------------------------
 `EmulatorControl(base_url)`: `health()`, `reset()`, `config()`,
 `configure(link_pending_seconds=, link_deleting_seconds=, time_scale=, quotas=)`,
 `advance_time(seconds)` (emulated seconds),
 `set_link_state(link_id, state, message=None)` (PENDING | AVAILABLE | FAILED | INACTIVE),
+`stage_integrations(rest_api_id, stage)` (what a REST stage serves, stage variables resolved),
 `inject_fault(kind, percent=100, duration=None, count=None, operations=None, services=None,
 latency_ms=0, status=500, seed=None)` (kind: throttle | conflict | server_error | latency),
 `faults()`, `clear_faults()`, `calls(operation=None, service=None, since=None)`, `reset_calls()`.
@@ -41,14 +42,19 @@ Call-log record: `{"seq", "time" (Unix s), "duration_ms", "service" (botocore na
 
 Behaviours added on top of moto (each pinned by a contract test in tests/contract/)
 -------------------------------------------------------------------------------------
-Link lifecycle PENDING -> AVAILABLE/FAILED, DELETING -> gone (`lifecycle`); REST link rules,
-tags, integrations with connectionId and updates, deployment snapshots, "is referenced in"
-delete refusals, limit/position pagination with embed=methods (`rest_v1`); HTTP integration
-validation, delete refusals, quotas and MaxResults/NextToken pagination (`http_v2`); NLB
-ARNs (`elbv2`); rate quotas (`quotas`); fault injection (`faults`); the call log (`calllog`).
+Link lifecycle PENDING -> AVAILABLE/FAILED, DELETING -> gone (`lifecycle`); rate quotas
+(`quotas`); fault injection (`faults`); the call log (`calllog`). Everything that changes moto's
+own behaviour lives in `extensions/`, one module per concern (see its docstring): REST link
+rules, tags, integrations with connectionId and updates, deployment snapshots, "is referenced
+in" delete refusals, limit/position pagination with embed=methods (`rest_*`); HTTP integration
+validation, delete refusals, quotas and MaxResults/NextToken pagination (`http_*`); NLB ARNs
+(`nlb_arns`); REST integrations through a VPC link V2 (integrationTarget required, kept with
+responseTransferMode; V2 links held by deployed REST stages), with the doubts about what AWS
+does listed in `extensions/rest_integrations.py` and `extensions/http_links.py`. `monkeypatch` is
+the mechanism they share; `install` installs them all.
 """
 
-from .control import ControlError, EmulatorControl
+from .control_client import ControlError, EmulatorControl
 from .server import EmulatorServer
 
 __all__ = ["ControlError", "EmulatorControl", "EmulatorServer"]

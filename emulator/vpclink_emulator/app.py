@@ -36,7 +36,7 @@ class EmulatorApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
-            from .control import handle_control
+            from .control_server import handle_control
 
             return handle_control(self, environ, start_response)
         return self._aws(environ, start_response)

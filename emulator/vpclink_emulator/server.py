@@ -10,8 +10,8 @@ from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import EmulatorApp
-from .control import EmulatorControl
-from .patches import install
+from .control_client import EmulatorControl
+from .install import install_extensions
 from .state import STATE
 
 
@@ -22,7 +22,7 @@ class EmulatorServer:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **config: Any) -> None:
-        install()
+        install_extensions()
         if config:
             STATE.configure(**config)
         self.app = EmulatorApp()

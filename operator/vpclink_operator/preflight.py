@@ -1,4 +1,5 @@
-"""Checks made before any CreateVpcLink call, so a link that cannot work is never created.
+"""Checks made before any CreateVpcLink call, so a link that cannot work is never created, and before a REST
+integration is pointed at a load balancer through a VPC link V2.
 
 Each failure message names the spec field and the offending value. A check that cannot be made
 (a Region missing from seed 000's table of zones, which AWS extends over time) is not a failure:
@@ -11,10 +12,12 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from ipaddress import IPv4Network
+from urllib.parse import urlsplit
 
 from vpclink_operator.aws.ec2 import Ec2Adapter
 from vpclink_operator.aws.elbv2 import Elbv2Adapter
-from vpclink_operator.models.vpclink import DesiredLink
+from vpclink_operator.models.vpclink import DesiredLink, ObservedLink
 
 
 @cache
@@ -76,3 +79,50 @@ async def _rest_link_problem(desired: DesiredLink, elbv2: Elbv2Adapter) -> str |
     if balancer.state != "active":
         return f"spec.targetArns: load balancer {arn} is {balancer.state}, not active"
     return None
+
+
+def uri_port(uri: str) -> int:
+    """The port a REST integration's uri names (the listener API Gateway calls), 80/443 by scheme."""
+    parts = urlsplit(uri)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+async def check_rest_v2_target(target_arn: str, uri: str, link: ObservedLink, region: str, elbv2: Elbv2Adapter,
+                               ec2: Ec2Adapter) -> str | None:
+    """A REST integration through a VPC link V2 reaches `target_arn` only if the load balancer exists, is active,
+    sits in the link's VPC, listens on the uri's port and (ALB) lets the link's network interfaces in: the causes
+    of the 500s and 502s that seed 003's troubleshooting lists."""
+    field = "spec.rest.integrationTarget"
+    balancer = await elbv2.load_balancer(region, target_arn)
+    if balancer is None:
+        return f"{field}: load balancer {target_arn} does not exist in {region}"
+    if balancer.state != "active":
+        return f"{field}: load balancer {target_arn} is {balancer.state}, not active"
+    subnets = await ec2.subnets(region, sorted(link.shape.subnet_ids))
+    link_vpcs = {s.vpc_id for s in subnets.values()}
+    if balancer.vpc_id not in link_vpcs:
+        return (f"{field}: load balancer {target_arn} is in {balancer.vpc_id or 'no VPC'} but VPC link {link.id} is in "
+                f"{', '.join(sorted(link_vpcs)) or 'no known VPC'}; a VPC link reaches load balancers in its own VPC")
+    port = uri_port(uri)
+    if port not in await elbv2.listener_ports(region, target_arn):
+        return (f"{field}: load balancer {target_arn} has no listener on port {port}, the port of spec.rest.uri "
+                f"({uri}); add a listener or change the uri's port")
+    if balancer.type != "application":
+        return None
+    link_groups = set(link.shape.security_group_ids)
+    if not link_groups:
+        default = await ec2.default_security_group(region, balancer.vpc_id)
+        link_groups = {default} if default else set()
+    link_ranges = [IPv4Network(s.cidr_block) for s in subnets.values() if s.cidr_block]
+    for rule in await ec2.ingress_rules(region, balancer.security_groups):
+        if not rule.admits_port(port):
+            continue
+        if rule.group_ids & link_groups:
+            return None
+        ranges = [IPv4Network(cidr, strict=False) for cidr in rule.cidr_blocks]  # IpRanges are IPv4
+        if link_ranges and all(any(sub.subnet_of(r) for r in ranges) for sub in link_ranges):
+            return None
+    source = sorted(link_groups)[0] if link_groups else "the link's subnets"
+    return (f"{field}: the security groups of load balancer {target_arn} ({', '.join(balancer.security_groups)}) "
+            f"do not admit VPC link {link.id} (security groups {', '.join(sorted(link_groups)) or 'none'}) on port "
+            f"{port}; add an inbound rule for TCP {port} from {source}")

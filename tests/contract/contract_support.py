@@ -142,3 +142,23 @@ def error_of(excinfo: pytest.ExceptionInfo[Any]) -> tuple[str, str, int]:
     """(code, message, HTTP status) of a botocore ClientError."""
     response = excinfo.value.response
     return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def make_alb(aws: Aws, net: Network) -> str:
+    """An internal ALB in the network's subnets and security group; returns its ARN."""
+    elb = aws.client("elbv2")
+    arn: str = elb.create_load_balancer(
+        Name=unique("alb"), Subnets=net.subnet_ids, SecurityGroups=[net.security_group_id], Type="application",
+        Scheme="internal",
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    aws.cleanup(lambda: elb.delete_load_balancer(LoadBalancerArn=arn))
+    return arn
+
+
+def available_http_link(aws: Aws, net: Network) -> str:
+    """A VPC link V2 (apigatewayv2) in the network, waited for until AVAILABLE; returns its id."""
+    v2 = aws.client("apigatewayv2")
+    link_id: str = create_http_link(aws, net)["VpcLinkId"]
+    link = aws.wait_for(lambda: v2.get_vpc_link(VpcLinkId=link_id), lambda link: link["VpcLinkStatus"] != "PENDING")
+    assert link["VpcLinkStatus"] == "AVAILABLE", link
+    return link_id

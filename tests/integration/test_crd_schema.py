@@ -806,6 +806,7 @@ def test_vpclink_status_holds_the_design_fields_and_feeds_the_printer_columns(
         "observedGeneration": 1,
         "vpcLinkId": "gim7c3",
         "vpcLinkStatus": "AVAILABLE",
+        "vpcLinkVersion": "V2",
         "statusMessage": "Your VPC link is ready to route traffic",
         "replacement": {"vpcLinkId": "k9x2p1", "vpcLinkStatus": "PENDING", "reason": "subnetIds changed"},
         "retiredVpcLinkIds": ["asf9d7"],
@@ -823,6 +824,7 @@ def test_vpclink_status_holds_the_design_fields_and_feeds_the_printer_columns(
     assert row == {
         "NAME": "http-link",
         "TYPE": "HTTP",
+        "VERSION": "V2",
         "LINK ID": "gim7c3",
         "AWS STATUS": "AVAILABLE",
         "READY": "True",
@@ -953,6 +955,7 @@ def test_crd_is_structural_described_and_closed(kubectl, crds, crd: str) -> None
             VPCLINK_CRD,
             [
                 ("Type", ".spec.apiType"),
+                ("Version", ".status.vpcLinkVersion"),
                 ("Link ID", ".status.vpcLinkId"),
                 ("AWS Status", ".status.vpcLinkStatus"),
                 ("Ready", '.status.conditions[?(@.type=="Ready")].status'),
@@ -1003,6 +1006,8 @@ def test_short_names_and_category(kubectl, crds, namespace) -> None:
     [
         ("vpclink.spec.subnetIds", "HTTP only, required (1 to 10)"),
         ("vl.spec.apiType", "Immutable"),
+        ("vl.spec.apiType", "HTTP: a VPC link V2 (apigatewayv2, a link into subnets and security groups) that "
+                            "serves both HTTP APIs and REST APIs"),
         ("privateintegration.spec.rest.connectionIdFrom", "${stageVariables.<stageVariable>}"),
         ("pi.status.connectionId", "The VPC link id the integration uses now"),
     ],

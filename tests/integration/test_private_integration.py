@@ -130,7 +130,9 @@ def test_api_type_mismatch_and_missing_link(kubectl, namespace, http_link, rest_
         "restApiId": api, "resourcePath": "/orders", "httpMethod": "GET", "integrationHttpMethod": "GET",
         "uri": "http://orders.internal.example.com/orders"}))
     obj = stalled(kubectl, namespace, "pi", "wrong-kind")
-    assert condition(obj, "Stalled")["reason"] == "ApiTypeMismatch"
+    # A REST API may use an HTTP-type link (VPC link V2) only by naming the load balancer (issue 12).
+    assert condition(obj, "Stalled")["reason"] == "IntegrationTargetRequired"
+    assert condition(obj, "Stalled")["message"].startswith("spec.rest.integrationTarget: ")
     apply(kubectl, namespace, integration("early", vpcLinkRef={"name": "not-yet"}, rest={
         "restApiId": api, "resourcePath": "/orders", "httpMethod": "GET", "integrationHttpMethod": "GET",
         "uri": "http://orders.internal.example.com/orders"}))

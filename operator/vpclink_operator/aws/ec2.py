@@ -1,4 +1,4 @@
-"""ec2: the subnets and security groups an HTTP VPC link is built on."""
+"""ec2: the subnets and security groups an HTTP VPC link is built on, and the rules that admit its traffic."""
 
 from __future__ import annotations
 
@@ -14,6 +14,21 @@ class Subnet:
     id: str
     vpc_id: str
     availability_zone_id: str
+    cidr_block: str = ""
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    """One inbound permission of a security group: a port range and the sources it admits."""
+
+    protocol: str  # "-1" means every protocol and port
+    from_port: int
+    to_port: int
+    group_ids: frozenset[str]
+    cidr_blocks: frozenset[str]
+
+    def admits_port(self, port: int) -> bool:
+        return self.protocol == "-1" or (self.protocol == "tcp" and self.from_port <= port <= self.to_port)
 
 
 class Ec2Adapter:
@@ -29,7 +44,8 @@ class Ec2Adapter:
             except AwsNotFound:
                 continue
             for item in page.get("Subnets", []):
-                found[item["SubnetId"]] = Subnet(item["SubnetId"], item["VpcId"], item.get("AvailabilityZoneId", ""))
+                found[item["SubnetId"]] = Subnet(item["SubnetId"], item["VpcId"], item.get("AvailabilityZoneId", ""),
+                                                 item.get("CidrBlock", ""))
         return found
 
     async def missing_security_groups(self, region: str, group_ids: Sequence[str]) -> list[str]:
@@ -40,3 +56,25 @@ class Ec2Adapter:
             except AwsNotFound:
                 missing.append(group_id)
         return missing
+
+    async def ingress_rules(self, region: str, group_ids: Sequence[str]) -> list[IngressRule]:
+        """Every inbound rule of the given security groups (missing groups contribute none)."""
+        if not group_ids:
+            return []
+        try:
+            page = await self.aws.call("ec2", region, "DescribeSecurityGroups", GroupIds=list(group_ids))
+        except AwsNotFound:
+            return []
+        return [
+            IngressRule(str(rule.get("IpProtocol", "")), int(rule.get("FromPort", 0)), int(rule.get("ToPort", 65535)),
+                        frozenset(pair["GroupId"] for pair in rule.get("UserIdGroupPairs", []) if "GroupId" in pair),
+                        frozenset(r["CidrIp"] for r in rule.get("IpRanges", []) if "CidrIp" in r))
+            for group in page.get("SecurityGroups", []) for rule in group.get("IpPermissions", [])
+        ]
+
+    async def default_security_group(self, region: str, vpc_id: str) -> str | None:
+        """The VPC's default group: what a VPC link created without security groups uses."""
+        page = await self.aws.call("ec2", region, "DescribeSecurityGroups",
+                                   Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                            {"Name": "group-name", "Values": ["default"]}])
+        return next((str(g["GroupId"]) for g in page.get("SecurityGroups", [])), None)

@@ -1,4 +1,4 @@
-"""elasticloadbalancing v2: the Network Load Balancer behind a REST VPC link."""
+"""elasticloadbalancing v2: the NLB behind a VPC link V1, or the ALB/NLB a REST integration targets through a V2."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ class LoadBalancer:
     arn: str
     type: str  # network | application | gateway
     state: str  # active | provisioning | active_impaired | failed
+    vpc_id: str = ""
+    security_groups: tuple[str, ...] = ()
 
 
 class Elbv2Adapter:
@@ -25,5 +27,10 @@ class Elbv2Adapter:
         except AwsNotFound:
             return None
         for item in page.get("LoadBalancers", []):
-            return LoadBalancer(item["LoadBalancerArn"], item.get("Type", ""), item.get("State", {}).get("Code", ""))
+            return LoadBalancer(item["LoadBalancerArn"], item.get("Type", ""), item.get("State", {}).get("Code", ""),
+                                item.get("VpcId", ""), tuple(item.get("SecurityGroups") or ()))
         return None
+
+    async def listener_ports(self, region: str, arn: str) -> set[int]:
+        page = await self.aws.call("elbv2", region, "DescribeListeners", LoadBalancerArn=arn)
+        return {int(item["Port"]) for item in page.get("Listeners", []) if "Port" in item}

@@ -89,6 +89,7 @@ def _method(item: Mapping[str, Any]) -> ObservedMethod:
         type=raw.get("type", ""), integration_http_method=raw.get("httpMethod", ""), uri=raw.get("uri", ""),
         connection_type=raw.get("connectionType", "INTERNET"), connection_id=raw.get("connectionId", ""),
         timeout_in_millis=int(raw.get("timeoutInMillis", 29000)),
+        integration_target=raw.get("integrationTarget"), response_transfer_mode=raw.get("responseTransferMode"),
     )
     return ObservedMethod(item.get("httpMethod", ""), item.get("authorizationType", ""),
                           item.get("operationName", "") or "", integration)
@@ -133,7 +134,10 @@ class RestV1Integrations:
                             httpMethod=http_method, type="HTTP_PROXY",
                             integrationHttpMethod=fields.integration_http_method, uri=fields.uri,
                             connectionType="VPC_LINK", connectionId=fields.connection_id,
-                            timeoutInMillis=fields.timeout_in_millis)
+                            timeoutInMillis=fields.timeout_in_millis,
+                            **({"integrationTarget": fields.integration_target} if fields.integration_target else {}),
+                            **({"responseTransferMode": fields.response_transfer_mode}
+                               if fields.response_transfer_mode else {}))
 
     async def delete_integration(self, region: str, rest_api_id: str, resource_id: str, http_method: str) -> None:
         with contextlib.suppress(AwsNotFound):

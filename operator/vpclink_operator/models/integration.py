@@ -48,6 +48,9 @@ class RestIntegrationSpec(CamelModel):
     stage_variable: str | None = None
     stages: list[str] = Field(default_factory=list)
     deploy_on_change: bool = True
+    # Only through an HTTP-type (VPC link V2) link: the ALB or NLB to reach (AWS, Nov 2025).
+    integration_target: str | None = None
+    response_transfer_mode: Literal["BUFFERED", "STREAM"] | None = None
 
     @model_validator(mode="after")
     def _stage_variable_needs_stages(self) -> RestIntegrationSpec:
@@ -109,6 +112,8 @@ class RestIntegrationFields:
     uri: str
     connection_id: str
     timeout_in_millis: int
+    integration_target: str | None = None  # with a VPC link V2 only
+    response_transfer_mode: str | None = None  # None: AWS's default (BUFFERED)
 
 
 
@@ -149,6 +154,8 @@ class ObservedRestIntegration:
     connection_type: str
     connection_id: str
     timeout_in_millis: int
+    integration_target: str | None = None
+    response_transfer_mode: str | None = None
 
 
 @dataclass(frozen=True)

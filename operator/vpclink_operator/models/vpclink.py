@@ -10,6 +10,10 @@ from pydantic import Field, model_validator
 from vpclink_operator.models.base import CamelModel
 
 ApiType = Literal["HTTP", "REST"]
+# AWS's names for the two kinds: an HTTP-type link is a "VPC link V2" (subnets and security groups) and
+# serves HTTP APIs and, since Nov 2025, REST APIs; a REST-type link is a "VPC link V1" (one NLB, legacy).
+LinkVersion = Literal["V1", "V2"]
+LINK_VERSIONS: dict[ApiType, LinkVersion] = {"HTTP": "V2", "REST": "V1"}
 LinkState = Literal["PENDING", "AVAILABLE", "DELETING", "FAILED", "INACTIVE"]
 
 # Tags the operator puts on everything it creates, so a crash between an AWS create call and the
@@ -138,6 +142,7 @@ class VpcLinkStatus(CamelModel):
     observed_generation: int | None = None
     vpc_link_id: str | None = None
     vpc_link_status: LinkState | None = None
+    vpc_link_version: LinkVersion | None = None
     status_message: str | None = None
     replacement: Replacement | None = None
     retired_vpc_link_ids: list[str] = Field(default_factory=list)

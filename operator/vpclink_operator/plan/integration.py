@@ -98,7 +98,9 @@ class SetStageVariable:
 @dataclass(frozen=True)
 class CreateDeployment:
     stage: str
-    variables: Mapping[str, str] | None = None  # only when the deployment creates the stage
+    # When the deployment creates the stage, or must switch the stage variable in the same step as the
+    # integration it deploys (moving to a VPC link V2 changes both: neither may go live alone).
+    variables: Mapping[str, str] | None = None
 
 
 IntegrationAction = (CreateHttpIntegration | UpdateHttpIntegration | DeleteHttpIntegration | CreateRoute
@@ -116,6 +118,8 @@ class IntegrationWorld:
     http: HttpApiSnapshot | None = None
     rest: RestApiSnapshot | None = None
     deleting: bool = False
+    # Why the integration target cannot work (pre-flight, naming the spec field), or None.
+    preflight_failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -266,14 +270,18 @@ def _delete_http(world: IntegrationWorld, snapshot: HttpApiSnapshot) -> Integrat
 
 def _rest_matches(observed: ObservedRestIntegration, desired: RestIntegrationFields) -> bool:
     return (observed.type, observed.integration_http_method, observed.uri, observed.connection_type,
-            observed.connection_id, observed.timeout_in_millis) == (
+            observed.connection_id, observed.timeout_in_millis, observed.integration_target,
+            observed.response_transfer_mode or "BUFFERED") == (
         "HTTP_PROXY", desired.integration_http_method, desired.uri, "VPC_LINK", desired.connection_id,
-        desired.timeout_in_millis)
+        desired.timeout_in_millis, desired.integration_target, desired.response_transfer_mode or "BUFFERED")
 
 
 def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: RestApiSnapshot) -> IntegrationPlan:
     assert world.link is not None
     link_id = world.link.link_id
+    if world.preflight_failure is not None:  # the integration in place (if any) keeps serving
+        return IntegrationPlan([], _status(world), Health.stuck("PreflightFailed", world.preflight_failure,
+                                                                ready=world.status.connection_id is not None))
     resource = snapshot.resources.get(spec.resource_path)
     if resource is None:
         return IntegrationPlan([], _status(world), Health.stuck(
@@ -287,18 +295,23 @@ def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: Res
         actions.append(PutMethod(resource.id, spec.http_method, spec.authorization_type, marker))
         created_method = True
     desired = RestIntegrationFields(spec.integration_http_method, spec.uri, spec.connection_id(link_id),
-                                    spec.timeout_in_millis)
+                                    spec.timeout_in_millis, spec.integration_target, spec.response_transfer_mode)
     observed = method.integration if method is not None else None
     changed = observed is None or not _rest_matches(observed, desired)
     if changed:
         actions.append(PutRestIntegration(resource.id, spec.http_method, desired))
+    integration_changed = changed
+    switched_by_deployment: set[str] = set()
     missing_stages = [stage for stage in spec.stages if stage not in snapshot.stages]
     if spec.connection_id_from == "StageVariable":
         assert spec.stage_variable is not None
         for stage in spec.stages:
             current = snapshot.stages.get(stage)
             if current is not None and current.variables.get(spec.stage_variable) != link_id:
-                actions.append(SetStageVariable(stage, spec.stage_variable, link_id))
+                if integration_changed and spec.deploy_on_change:
+                    switched_by_deployment.add(stage)  # variable and integration go live together
+                else:
+                    actions.append(SetStageVariable(stage, spec.stage_variable, link_id))
                 changed = True
         if missing_stages and not spec.deploy_on_change:
             return IntegrationPlan([], _status(world), Health.stuck(
@@ -310,8 +323,8 @@ def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: Res
     if spec.deploy_on_change:
         for stage in spec.stages:
             if stage not in deployed:
-                variables = ({spec.stage_variable: link_id} if stage in missing_stages and spec.stage_variable
-                             else None)
+                variables = ({spec.stage_variable: link_id} if spec.stage_variable
+                             and (stage in missing_stages or stage in switched_by_deployment) else None)
                 actions.append(CreateDeployment(stage, variables))
     return _progress(world, actions, link_id, f"{spec.http_method} {spec.resource_path}", [],
                      integration_id=f"{resource.id}/{spec.http_method}", resource_id=resource.id,

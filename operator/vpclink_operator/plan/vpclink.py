@@ -12,6 +12,7 @@ from typing import Literal
 
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.vpclink import (
+    LINK_VERSIONS,
     OWNER_UID_TAG,
     DesiredLink,
     ObservedLink,
@@ -305,6 +306,7 @@ class _LinkPlanner:
             observed_generation=self.world.generation,
             vpc_link_id=current.id if current else None,
             vpc_link_status=current.status if current else None,
+            vpc_link_version=LINK_VERSIONS[self.world.desired.api_type],
             status_message=(current.status_message or None) if current else None,
             replacement=self.replacement,
             retired_vpc_link_ids=self.retired,

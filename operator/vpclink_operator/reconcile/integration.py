@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from vpclink_operator import preflight
 from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, RateLimited
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Event, Health
@@ -115,22 +116,69 @@ async def _resolve_link(services: Services, spec: PrivateIntegrationSpec, obj: I
         if namespace != obj.owner.namespace and obj.owner.namespace not in managed.allowed_namespaces:
             return Health.stuck("NamespaceNotAllowed", f"spec.vpcLinkRef: {ref} does not list namespace "
                                 f"{obj.owner.namespace} in spec.allowedNamespaces")
-        if managed.api_type != spec.api_type:
-            return Health.stuck("ApiTypeMismatch", f"spec.vpcLinkRef: {ref} is a {managed.api_type} link but this "
-                                f"integration is for a {spec.api_type} API (spec.{spec.api_type.lower()})")
+        problem = _link_type_problem(spec, managed.api_type, ref, "spec.vpcLinkRef")
+        if problem is not None:
+            return problem
         if not managed.vpc_link_id or managed.vpc_link_status != "AVAILABLE":
             return Health.in_progress("WaitingForVpcLink", f"{ref} is not AVAILABLE yet "
                                       f"({managed.vpc_link_status or 'no link yet'})")
         return LinkInUse(managed.vpc_link_id, managed.region)
     assert spec.vpc_link_id is not None
     region = services.settings.default_region
-    observed = (await services.inventory.links(region, spec.api_type, max_age)).get(spec.vpc_link_id)
+    link_type = _link_type_for(spec)
+    observed = (await services.inventory.links(region, link_type, max_age)).get(spec.vpc_link_id)
+    if observed is None and spec.rest is not None:  # a REST API can use either kind: say which one it is
+        other: ApiType = "REST" if link_type == "HTTP" else "HTTP"
+        if spec.vpc_link_id in await services.inventory.links(region, other, max_age):
+            problem = _link_type_problem(spec, other, f"VPC link {spec.vpc_link_id}", "spec.vpcLinkId")
+            if problem is not None:
+                return problem
     if observed is None:
         return Health.stuck("VpcLinkNotFound", f"spec.vpcLinkId: {spec.api_type} VPC link {spec.vpc_link_id} does "
                             f"not exist in {region}")
     if observed.status != "AVAILABLE":
         return Health.in_progress("WaitingForVpcLink", f"VPC link {spec.vpc_link_id} is {observed.status}")
     return LinkInUse(observed.id, region)
+
+
+def _link_type_for(spec: PrivateIntegrationSpec) -> ApiType:
+    """The kind of link the spec asks for: a REST integration with integrationTarget goes through a V2 (HTTP) link."""
+    return "HTTP" if spec.rest is not None and spec.rest.integration_target else spec.api_type
+
+
+def _link_type_problem(spec: PrivateIntegrationSpec, link_type: ApiType, what: str, field: str) -> Health | None:
+    """Why an integration cannot use a link of `link_type`; the CRD cannot say it, as it sees one object only."""
+    if spec.rest is not None and link_type == "HTTP" and not spec.rest.integration_target:
+        return Health.stuck("IntegrationTargetRequired", f"spec.rest.integrationTarget: {what} is an HTTP-type link "
+                            "(AWS's VPC link V2); a REST integration through it needs integrationTarget, the ARN of "
+                            "the ALB or NLB to reach")
+    if spec.rest is not None and link_type == "REST" and spec.rest.integration_target:
+        return Health.stuck("IntegrationTargetNotAllowed", f"spec.rest.integrationTarget: {what} is a REST-type link "
+                            "(VPC link V1, which reaches its one NLB); remove integrationTarget, or use an HTTP-type "
+                            "(V2) VpcLink")
+    if spec.http is not None and link_type != "HTTP":
+        return Health.stuck("ApiTypeMismatch", f"{field}: {what} is a {link_type} link but this integration is for "
+                            "an HTTP API (spec.http)")
+    return None
+
+
+def _preflight_due(obj: IntegrationObject, link: LinkInUse) -> bool:
+    """Check the target again unless the last pass found this generation Ready on this same link."""
+    ready = next((c for c in obj.status.conditions if c.get("type") == "Ready"), {})
+    return not (ready.get("status") == "True" and obj.status.observed_generation == obj.generation
+                and obj.status.connection_id == link.link_id)
+
+
+async def _preflight_failure(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject,
+                             link: LinkInUse, max_age: float) -> str | None:
+    if spec.rest is None or not spec.rest.integration_target or not link.link_id or obj.deleting \
+            or not _preflight_due(obj, link):
+        return None
+    observed = (await services.inventory.links(link.region, "HTTP", max_age)).get(link.link_id)
+    if observed is None:
+        return None  # resolution found it a moment ago; the next pass sees it again
+    return await preflight.check_rest_v2_target(spec.rest.integration_target, spec.rest.uri, observed, link.region,
+                                                services.elbv2, services.ec2)
 
 
 async def _observe(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject, link: LinkInUse,
@@ -143,7 +191,8 @@ async def _observe(services: Services, spec: PrivateIntegrationSpec, obj: Integr
         assert spec.rest is not None
         rest = await services.rest_apis.get((link.region, spec.rest.rest_api_id), max_age)
     return IntegrationWorld(spec=spec, owner_uid=obj.owner.uid, generation=obj.generation, status=obj.status,
-                            link=link if link.link_id else None, http=http, rest=rest, deleting=obj.deleting)
+                            link=link if link.link_id else None, http=http, rest=rest, deleting=obj.deleting,
+                            preflight_failure=await _preflight_failure(services, spec, obj, link, max_age))
 
 
 async def _apply(services: Services, spec: PrivateIntegrationSpec, region: str,

@@ -1,4 +1,9 @@
-"""Helpers to extend moto's classes in place, once per process."""
+"""The one mechanism every extension uses: replace a moto method, keep the original reachable.
+
+`patch(cls, name)` installs a function in place of `cls.name`; `original(cls, name)` returns moto's
+version so an extension can add to it rather than rewrite it. The extensions themselves live in
+`extensions/`; `install.py` installs them all.
+"""
 
 from __future__ import annotations
 
