@@ -1,4 +1,4 @@
-"""Status writes on the real apiserver: an idle resync writes nothing.
+"""Status writes on the real apiserver: an idle resync writes nothing; a removed map key leaves status.
 
 Kubernetes writes are counted by the apiserver itself (`apiserver_request_total` on its /metrics),
 so a PATCH that changes nothing counts too (the apiserver does not bump resourceVersion for those).
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from test_private_integration import integration, listener, wait_ready
 
-from conftest import apply, vpclink
+from conftest import Network, apply, get, vpclink, wait_for
 
 pytestmark = pytest.mark.integration
 RESYNC_SECONDS = 4  # the operator fixture's --resync-seconds
@@ -56,4 +56,31 @@ def test_an_idle_resync_makes_no_kubernetes_writes(kubectl, namespace, operator,
     assert {r: status_patches(kubectl, r) for r in patches} == patches
     for (kind, name), then in before.items():
         assert stored(kubectl, namespace, kind, name) == then
+
+
+def test_a_removed_route_key_leaves_status_route_ids(kubectl, namespace, operator, network: Network, aws):
+    apply(kubectl, namespace, vpclink("routes", apiType="HTTP", subnetIds=network.subnets[:2]))
+    wait_ready(kubectl, namespace, "vl", "routes")
+    v2 = aws("apigatewayv2")
+    api = v2.create_api(Name="routes", ProtocolType="HTTP")["ApiId"]
+    uri = listener(aws, network)
+    apply(kubectl, namespace, integration("orders", vpcLinkRef={"name": "routes"}, http={
+        "apiId": api, "integrationUri": uri, "routeKeys": ["GET /orders", "POST /orders"]}))
+    route_ids = wait_ready(kubectl, namespace, "pi", "orders")["status"]["routeIds"]
+    assert set(route_ids) == {"GET /orders", "POST /orders"}
+
+    apply(kubectl, namespace, integration("orders", vpcLinkRef={"name": "routes"}, http={
+        "apiId": api, "integrationUri": uri, "routeKeys": ["GET /orders"]}))
+    wait_for(lambda: [r["RouteKey"] for r in v2.get_routes(ApiId=api)["Items"]] == ["GET /orders"],
+             what="the removed route deleted in AWS")
+    obj = wait_for(lambda: (o := get(kubectl, namespace, "pi", "orders"))["status"].get("observedGeneration") == 2
+                   and o, what="status of generation 2")
+    assert obj["status"]["routeIds"] == {"GET /orders": route_ids["GET /orders"]}
+
+    apply(kubectl, namespace, integration("orders", vpcLinkRef={"name": "routes"}, http={
+        "apiId": api, "integrationUri": uri}))
+    wait_for(lambda: v2.get_routes(ApiId=api)["Items"] == [], what="the last route deleted in AWS")
+    obj = wait_for(lambda: (o := get(kubectl, namespace, "pi", "orders"))["status"].get("observedGeneration") == 3
+                   and o, what="status of generation 3")
+    assert not obj["status"].get("routeIds")
 
