@@ -38,7 +38,8 @@ NAMESPACE = "bench"
 
 
 class Bench:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, operator_source: Path | None = None) -> None:
+        """`operator_source`: an `operator/` directory to run instead of the installed package."""
         self.plane = controlplane.ControlPlane(workdir / "controlplane")
         self.plane.start()
         self.kubectl_bin = [str(controlplane.bin_path("kubectl")), "--kubeconfig", str(self.plane.kubeconfig)]
@@ -49,6 +50,8 @@ class Bench:
         self.kubectl("create", "namespace", NAMESPACE)
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
                **stack.aws_env(self.emulator.url), "KUBECONFIG": str(self.plane.kubeconfig)}
+        if operator_source is not None:
+            env["PYTHONPATH"] = str(operator_source)
         self.operator = stack.OperatorProcess(
             env, workdir / "operator.log", "--namespace", NAMESPACE, "--log-level", "WARNING",
             "--resync-seconds", str(RESYNC), "--poll-seconds", "0.5", "--rate-limit-scale", str(TIME_SCALE),

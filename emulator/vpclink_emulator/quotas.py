@@ -1,4 +1,8 @@
-"""Per-account API Gateway rate quotas, as token buckets on the emulated clock.
+"""API Gateway rate quotas per account and Region, as token buckets on the emulated clock.
+
+AWS: "The following quotas apply per account, per Region in Amazon API Gateway"
+(docs.aws.amazon.com/apigateway/latest/developerguide/limits.html), so a call in one Region
+never spends another Region's tokens.
 
 Because the buckets refill in emulated time, a test at time_scale=100 sees the same ratios
 as production (one CreateVpcLink per 15 AWS seconds) while waiting 100 times less.
@@ -22,7 +26,7 @@ class Quota:
     per_second: float  # steady refill rate
 
 
-# Account-level quotas from the API Gateway quota page (issue 3, item 8).
+# Quotas from the API Gateway quota page (issue 3, item 8), each per account and Region.
 OPERATION_QUOTAS = {
     ("apigatewayv2", "CreateVpcLink"): Quota("CreateVpcLink", 1, 1 / 15),
     ("apigatewayv2", "DeleteVpcLink"): Quota("DeleteVpcLink", 1, 1 / 30),
@@ -47,7 +51,7 @@ class _Bucket:
 class RateQuotas:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str, str], _Bucket] = {}  # (account, region, quota name)
 
     def admit(self, info: RequestInfo) -> bool:
         """Take a token from every bucket the call counts against; False means throttle it.
@@ -62,7 +66,7 @@ class RateQuotas:
             quotas.append(specific)
         now = STATE.clock.now()
         with self._lock:
-            buckets = [self._bucket(info.account, q, now) for q in quotas]
+            buckets = [self._bucket(info.account, info.region, q, now) for q in quotas]
             for bucket in buckets:
                 bucket.refill(now)
             if any(b.tokens < 1 for b in buckets):
@@ -71,8 +75,8 @@ class RateQuotas:
                 bucket.tokens -= 1
             return True
 
-    def _bucket(self, account: str, quota: Quota, now: float) -> _Bucket:
-        key = (account, quota.name)
+    def _bucket(self, account: str, region: str, quota: Quota, now: float) -> _Bucket:
+        key = (account, region, quota.name)
         if key not in self._buckets:
             self._buckets[key] = _Bucket(quota, now)
         return self._buckets[key]

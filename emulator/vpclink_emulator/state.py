@@ -23,7 +23,7 @@ class EmulatorConfig:
     # Emulated seconds per wall-clock second. 60 means one AWS minute passes per real second:
     # lifecycle delays shrink and rate-quota buckets refill 60 times faster, so ratios hold.
     time_scale: float = 1.0
-    # Per-account rate quotas (TooManyRequestsException). Off by default.
+    # API Gateway rate quotas per account and Region (TooManyRequestsException). Off by default.
     quotas: bool = False
 
     def update(self, changes: dict[str, Any]) -> None:

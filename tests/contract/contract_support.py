@@ -45,20 +45,22 @@ class Aws:
         # Seeds 000/001: 2-4 minutes for REST links, up to ~10 for HTTP links.
         return 900.0 if self.real else 10.0
 
-    def client(self, service: str, *, validate: bool = True, attempts: int = 1) -> Any:
+    def client(self, service: str, *, validate: bool = True, attempts: int = 1, region: str | None = None,
+               credentials: dict[str, str] | None = None) -> Any:
         """By default a client making one attempt per call: the contract is what AWS answers, not
         what botocore's retries hide. validate=False skips botocore's client-side parameter checks
-        so that the service's own validation is what gets tested."""
+        so that the service's own validation is what gets tested. `region` defaults to the target's;
+        `credentials` (boto3 keyword arguments) make the calls as another identity."""
         config = Config(retries={"mode": "standard", "total_max_attempts": attempts}, parameter_validation=validate)
+        region = region or self.region
         if self.real:
-            return boto3.client(service, region_name=self.region, config=config)
+            return boto3.client(service, region_name=region, config=config, **(credentials or {}))
         return boto3.client(
             service,
-            region_name=self.region,
+            region_name=region,
             endpoint_url=self.endpoint_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
             config=config,
+            **(credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}),
         )
 
     def cleanup(self, func: Callable[[], Any]) -> None:

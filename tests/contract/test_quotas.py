@@ -1,4 +1,4 @@
-"""Items 8 and 9: per-account rate quotas (429 TooManyRequestsException) and resource quotas."""
+"""Items 8 and 9: rate quotas per account and Region (429 TooManyRequestsException) and resource quotas."""
 
 from __future__ import annotations
 
@@ -151,3 +151,21 @@ def test_301st_integration_of_an_http_api_is_refused(aws: Aws, control: Emulator
     with pytest.raises(ClientError) as excinfo:
         create()
     assert error_of(excinfo)[0] == "LimitExceededException"
+
+
+def test_rate_quotas_are_per_account_and_region(aws: Aws, quotas: EmulatorControl) -> None:
+    """AWS quota page: "The following quotas apply per account, per Region in Amazon API Gateway"
+    (docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). Spending one Region's
+    tokens leaves another Region's, and another account's in the same Region, untouched."""
+    assert admitted_before_throttle(aws.client("apigatewayv2").get_vpc_links) == 40
+
+    assert admitted_before_throttle(aws.client("apigatewayv2", region="us-west-2").get_vpc_links) == 40
+    role = aws.client("sts").assume_role(RoleArn="arn:aws:iam::111111111111:role/other-account",
+                                         RoleSessionName="quota-contract")["Credentials"]
+    other_account = aws.client("apigatewayv2", credentials={
+        "aws_access_key_id": role["AccessKeyId"], "aws_secret_access_key": role["SecretAccessKey"],
+        "aws_session_token": role["SessionToken"]})
+    assert admitted_before_throttle(other_account.get_vpc_links) == 40
+    with pytest.raises(ClientError) as excinfo:  # the first Region's bucket is still empty
+        aws.client("apigatewayv2").get_vpc_links()
+    assert error_of(excinfo)[::2] == ("TooManyRequestsException", 429)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from vpclink_operator import metrics
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
+from vpclink_operator.handlers.status_patch import status_patch, stored_form
 from vpclink_operator.logs import log_context
 from vpclink_operator.models.conditions import Event, Health, render_conditions
 
@@ -57,9 +58,11 @@ async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: Objec
             status["observedGeneration"] = generation
             status["conditions"] = render_conditions(outcome.health, generation, previous.get("conditions") or [],
                                                      datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-            if status != dict(body.status):
-                patch.status.update(status)
-            memory.status = status
+            # Compared with both the body kopf holds and what this process wrote last, as either may be newer.
+            changes = status_patch(status, [body.status, *([memory.status] if memory.status else [])])
+            if changes is not None:
+                patch.status.update(changes)
+            memory.status = stored_form(status)
             for event in _transitions_only(outcome.events, previous):
                 kopf.event(body, type=event.type, reason=event.reason, message=event.message)
             memory.after_pass(outcome.requeue, settings.poll_seconds, settings.resync_seconds, time.monotonic())
