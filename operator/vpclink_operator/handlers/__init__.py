@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 import kopf
@@ -24,6 +25,8 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     # kopf posts an Event per handler run by default; only warnings reach the cluster. Our own
     # Events (Created, Available, Failed, ...) are posted explicitly, on transitions only.
     settings.posting.level = logging.WARNING
+    settings.posting.reporting_component = "vpclink-operator"
+    settings.posting.reporting_instance = socket.gethostname()  # the pod's name in a cluster
     settings.watching.server_timeout = 300
 
 
