@@ -20,18 +20,18 @@ logger = logging.getLogger(__name__)
 async def run_operator(settings: Settings) -> None:
     registry = kopf.OperatorRegistry()
     handlers.register(registry, settings)
-    ready = asyncio.Event()
-    runner = await health.serve(ready, settings.port)
+    readiness = health.Readiness(settings.namespaces)
+    runner = await health.serve(readiness, settings.port)
     try:
         await kopf.operator(
             registry=registry,
             clusterwide=settings.clusterwide,
             namespaces=settings.namespaces,
-            ready_flag=ready,
+            ready_flag=readiness.started,
             standalone=not settings.peering,
             peering_name=settings.peering or None,
             priority=settings.priority,
-            memo=handlers.OperatorMemo(settings=settings, services=Services.build(settings)),
+            memo=handlers.OperatorMemo(settings=settings, services=Services.build(settings), readiness=readiness),
         )
     finally:
         await runner.cleanup()

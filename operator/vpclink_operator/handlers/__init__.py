@@ -30,9 +30,14 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.watching.server_timeout = 300
 
 
-def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-    """In a pod: the ServiceAccount token; elsewhere: $KUBECONFIG or ~/.kube/config."""
-    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+def login(*, memo: OperatorMemo, **kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In a pod: the ServiceAccount token; elsewhere: $KUBECONFIG or ~/.kube/config.
+
+    The readiness probe checks with the same credentials what they may list and watch.
+    """
+    info = kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+    memo.readiness.connection = info
+    return info
 
 
 def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:

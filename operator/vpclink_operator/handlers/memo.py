@@ -9,6 +9,7 @@ from typing import Any
 
 from vpclink_operator import metrics
 from vpclink_operator.config import Settings
+from vpclink_operator.health import Readiness
 from vpclink_operator.reconcile import Services
 
 LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink object, the key of both indexes
@@ -51,6 +52,7 @@ class ObjectMemory:
 class OperatorMemo:
     settings: Settings
     services: Services
+    readiness: Readiness
     objects: dict[str, ObjectMemory] = field(default_factory=dict)
 
     def update_gauges(self, now: float) -> None:
