@@ -7,11 +7,14 @@ import collections
 import json
 import re
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import lifecycle
 import pytest
+from test_rbac import token_kubeconfig
 
 from conftest import Network, events, wait_for
 from stack import OperatorProcess
@@ -117,3 +120,44 @@ def test_private_integration_events_are_posted_once_per_transition(
     stalled = events(kubectl, namespace, "misfit")
     assert [(e["type"], e["reason"]) for e in stalled if e["reason"] != "Deleted"] == [("Warning", "ApiTypeMismatch")]
     assert "spec.vpcLinkRef" in stalled[0]["message"]
+
+
+def probe(operator: OperatorProcess, path: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{operator.port}{path}", timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+    except OSError:
+        return 0, {}
+
+
+def test_readyz_says_forbidden_until_rbac_is_granted_while_healthz_stays_ok(
+        kubectl: Any, control_plane: Any, namespace: str, crds: list[str], operator_env: dict[str, str],
+        tmp_path: Path) -> None:
+    kubectl("create", "serviceaccount", "no-rbac", "-n", namespace)
+    kubeconfig = token_kubeconfig(kubectl, control_plane, namespace, "no-rbac", tmp_path / "kubeconfig")
+    operator = start({**operator_env, "KUBECONFIG": str(kubeconfig)}, tmp_path / "operator.log", namespace, "json")
+    try:
+        _, body = wait_for(lambda: (r := probe(operator, "/readyz"))[0] == 503
+                                and "Forbidden" in r[1].get("reason", "") and r, timeout=30, what="Forbidden")
+        assert body["reason"].startswith(
+            f"cannot list vpclinks.apigateway.vpclink.dev in namespace {namespace}: 403 Forbidden: "), body
+        assert f'User "system:serviceaccount:{namespace}:no-rbac" cannot list resource "vpclinks"' in body["reason"]
+        assert probe(operator, "/healthz") == (200, {"status": "ok"}), "the process itself is fine"
+
+        # List without watch is still not enough.
+        role = ["create", "role", "reader", "-n", namespace, "--resource=vpclinks.apigateway.vpclink.dev",
+                "--resource=privateintegrations.apigateway.vpclink.dev"]
+        kubectl(*role, "--verb=list")
+        kubectl("create", "rolebinding", "reader", "-n", namespace, "--role=reader",
+                f"--serviceaccount={namespace}:no-rbac")
+        wait_for(lambda: "cannot watch vpclinks" in probe(operator, "/readyz")[1].get("reason", ""),
+                 timeout=30, what="watch Forbidden")
+        kubectl("delete", "role", "reader", "-n", namespace)
+        kubectl(*role, "--verb=list,watch")
+        assert wait_for(lambda: probe(operator, "/readyz") == (200, {"status": "ready"}), timeout=30,
+                        what="ready once RBAC allows list and watch")
+        assert probe(operator, "/healthz") == (200, {"status": "ok"})
+    finally:
+        operator.stop()
