@@ -40,7 +40,7 @@ async def run_operator(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
     configure_logging(settings.log_level, settings.log_format)
-    logger.info("starting vpclink-operator", extra={"settings": repr(settings)})
+    logger.info("starting vpclink-operator", extra={"config": repr(settings)})
     asyncio.run(run_operator(settings))
     logger.info("vpclink-operator stopped")
     return 0
