@@ -21,7 +21,7 @@ from aiohttp import web
 from vpclink_operator import API_GROUP, API_VERSION
 
 RESOURCES = ("vpclinks", "privateintegrations")
-CHECK_TIMEOUT = 5.0
+CHECK_TIMEOUT = 3.0  # below the chart's readinessProbe.timeoutSeconds (5)
 CACHE_SECONDS = 5.0  # probes of several kubelets and scrapers within this window share one check
 
 
