@@ -106,8 +106,8 @@ def test_every_dashboard_and_alert_query_names_a_metric_the_operator_exports(
         missing = [name for name in names if not resolves(name, families)]
         assert not missing, f"{query} asks for {missing}, which the operator does not export"
     # The families the dashboard reads carry samples after a lifecycle, with the labels it groups by.
-    assert re.search(r'^vpclink_aws_request_duration_seconds_count\{service="apigatewayv2",'
-                     r'operation="CreateVpcLink",result="ok"\} 1\.0$', text, re.MULTILINE), text
-    assert re.search(r'^vpclink_objects\{kind="VpcLink",condition="Ready",reason="Available"\} 1\.0$',
+    assert re.search(r'^vpclink_aws_request_duration_seconds_count\{operation="CreateVpcLink",result="ok",'
+                     r'service="apigatewayv2"\} 1\.0$', text, re.MULTILINE), text
+    assert re.search(r'^vpclink_objects\{condition="Ready",kind="VpcLink",reason="Available"\} 1\.0$',
                      text, re.MULTILINE)
     print("\nexported metric families:", ", ".join(sorted(f for f in families if f.startswith("vpclink_"))))
