@@ -5,7 +5,7 @@ stopping; an expected wait is INFO or DEBUG; an AWS rejection is WARNING with AW
 bug or a broken dependency (the apiserver refusing us, a handler crashing). kopf's own routine lines
 ("Timer 'tick' succeeded.", "Updating is processed: ...") are DEBUG, and so are its "failed temporarily"
 lines: they are our deliberate waits (a deletion waiting for its dependants), already announced once
-by the object's transition line.
+by the object's transition line. The apiserver's 429s, which kopf retries, are INFO.
 """
 
 from __future__ import annotations
@@ -103,8 +103,13 @@ class RoutineKopfLines(logging.Filter):
             message = record.getMessage()
             routine = record.levelno == logging.INFO and any(part in message for part in self.ROUTINE)
             waiting = record.levelno == logging.ERROR and " failed temporarily: " in message and "will " not in message
+            # The apiserver asked us to slow down (429, retried after its Retry-After): a wait, not an error.
+            told_to_wait = record.levelno == logging.ERROR and "; will retry: " in message \
+                and "APITooManyRequestsError" in message
             if routine or waiting:
                 record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            elif told_to_wait:
+                record.levelno, record.levelname = logging.INFO, "INFO"
         return record.levelno >= self.threshold
 
 

@@ -64,6 +64,9 @@ def finish_replacement(kubectl: Any, ns: str, old_link: str) -> str:
     return str(new_link)
 
 
-def delete_all(kubectl: Any, ns: str) -> None:
+def delete_all(kubectl: Any, ns: str, aws: Any, api: str) -> None:
+    """The integrations, then the API (its deployed stage still references the link, and AWS refuses to
+    delete a link that is referenced), then the link."""
     kubectl("delete", "pi", "orders", "misfit", "-n", ns, "--timeout=60s", timeout=70)
+    aws("apigateway").delete_rest_api(restApiId=api)
     kubectl("delete", "vl", LINK, "-n", ns, "--timeout=60s", timeout=70)

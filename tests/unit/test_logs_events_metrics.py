@@ -34,14 +34,13 @@ def captured() -> Iterator[tuple[logging.Logger, io.StringIO, logging.Handler]]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RoutineKopfLines(logging.INFO))
-    logger = logging.getLogger("test.operations")
-    kopf_logger = logging.getLogger("kopf.objects")
-    for each in (logger, kopf_logger):
+    loggers = [logging.getLogger(name) for name in ("test.operations", "kopf.objects", "kopf._cogs.clients.watching")]
+    for each in loggers:
         each.addHandler(handler)
         each.setLevel(logging.DEBUG)
         each.propagate = False
-    yield logger, stream, handler
-    for each in (logger, kopf_logger):
+    yield loggers[0], stream, handler
+    for each in loggers:
         each.removeHandler(handler)
         each.propagate = True
 
@@ -54,9 +53,15 @@ def test_kopf_routine_lines_drop_below_info_and_real_errors_stay(captured) -> No
     kopf_logger.info("Updating is processed: 1 succeeded; 0 failed.")
     kopf_logger.error("Handler 'deleted' failed temporarily: waiting for shop/orders-api")
     kopf_logger.error("Handler 'changed' failed with an exception. Will retry.")
+    logging.getLogger("kopf._cogs.clients.watching").error(
+        "Request attempt #1/9 failed; will retry: GET /apis -> APITooManyRequestsError(...)")
+    logging.getLogger("kopf._cogs.clients.watching").error(
+        "Request attempt #1/9 failed; will retry: GET /apis -> APIForbiddenError(...)")
     kopf_logger.warning("Failed to post an event. Ignoring and continuing.")
     assert stream.getvalue().splitlines() == [
         "ERROR Handler 'changed' failed with an exception. Will retry.",
+        "INFO Request attempt #1/9 failed; will retry: GET /apis -> APITooManyRequestsError(...)",
+        "ERROR Request attempt #1/9 failed; will retry: GET /apis -> APIForbiddenError(...)",
         "WARNING Failed to post an event. Ignoring and continuing.",
     ]
 
