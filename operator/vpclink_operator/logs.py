@@ -121,7 +121,9 @@ class ObjectJsonFormatter(JsonFormatter):
 
     def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
         super().add_fields(log_data, record, message_dict)
-        log_data.update(object_fields(record))
+        ordered = {"time": log_data.pop("time"), **log_data, **object_fields(record)}
+        log_data.clear()
+        log_data.update(ordered)
 
 
 class ObjectPlainFormatter(logging.Formatter):
