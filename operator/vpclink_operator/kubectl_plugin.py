@@ -82,13 +82,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kubectl vpclink", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", "--namespace", help="default: the kubeconfig context's namespace")
-    parser.add_argument("--context", help="kubeconfig context (default: the current one)")
+    _add_cluster_flags(parser, None)
+    # The same flags after the subcommand (`kubectl vpclink tree NAME -n NS`), only set when given there.
+    flags = _add_cluster_flags(argparse.ArgumentParser(add_help=False), argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("tree", help="a VpcLink and everything that uses it").add_argument("name")
-    why_parser = sub.add_parser("why", help="why an object is (not) Ready, and the likely fix")
+    sub.add_parser("tree", parents=[flags], help="a VpcLink and everything that uses it").add_argument("name")
+    why_parser = sub.add_parser("why", parents=[flags], help="why an object is (not) Ready, and the likely fix")
     why_parser.add_argument("name")
     why_parser.add_argument("--kind", choices=sorted(KINDS), default="vl")
+    return parser
+
+
+def _add_cluster_flags(parser: argparse.ArgumentParser, default: str | None) -> argparse.ArgumentParser:
+    parser.add_argument("-n", "--namespace", default=default, help="default: the kubeconfig context's namespace")
+    parser.add_argument("--context", default=default, help="kubeconfig context (default: the current one)")
     return parser
 
 
