@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import urllib3
 
 from vpclink_operator import API_GROUP, API_VERSION
 
@@ -62,14 +65,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kubernetes import client, config
     from kubernetes.client.exceptions import ApiException
 
+    configuration = client.Configuration()
     try:
-        config.load_kube_config(context=args.context)
-        _, active = config.list_kube_config_contexts()
+        config.load_kube_config(context=args.context, client_configuration=configuration)
+        contexts, active = config.list_kube_config_contexts()
+        active = next((c for c in contexts if c["name"] == args.context), active) if args.context else active
     except config.ConfigException as exc:
         print(f"kubectl-vpclink: {exc}", file=sys.stderr)
         return 1
+    # The kubeconfig loader stores a token under "authorization", but this client's auth_settings() only
+    # sends "BearerToken": without this the requests go out anonymous.
+    if "authorization" in configuration.api_key:
+        configuration.api_key.setdefault("BearerToken", configuration.api_key["authorization"])
+    if not configuration.verify_ssl:  # insecure-skip-tls-verify: the user chose it; kubectl does not nag either
+        warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+    api = client.ApiClient(configuration)
     namespace = args.namespace or active.get("context", {}).get("namespace") or "default"
-    cluster = Cluster(client.CustomObjectsApi(), client.CoreV1Api(), namespace)
+    cluster = Cluster(client.CustomObjectsApi(api), client.CoreV1Api(api), namespace)
     try:
         lines = tree(cluster, args.name) if args.command == "tree" else why(cluster, KINDS[args.kind], args.name)
     except ApiException as exc:

@@ -120,7 +120,7 @@ def test_private_integration_events_are_posted_once_per_transition(
     assert repointed["type"] == "Normal" and new_link in repointed["message"] and old_link in repointed["message"]
     stalled = events(kubectl, namespace, "misfit")
     assert [(e["type"], e["reason"]) for e in stalled if e["reason"] != "Deleted"] == [("Warning", "ApiTypeMismatch")]
-    assert "spec.vpcLinkRef" in stalled[0]["message"]
+    assert "spec.vpcLinkRef" in next(e for e in stalled if e["reason"] == "ApiTypeMismatch")["message"]
 
 
 def probe(operator: OperatorProcess, path: str) -> tuple[int, dict[str, Any]]:
