@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 
 import kopf
+import prometheus_client
 
-from vpclink_operator import handlers, health
+from vpclink_operator import handlers, health, metrics
 from vpclink_operator.config import Settings, parse_args
 from vpclink_operator.logs import configure_logging
 from vpclink_operator.reconcile import Services
@@ -21,6 +22,9 @@ async def run_operator(settings: Settings) -> None:
     registry = kopf.OperatorRegistry()
     handlers.register(registry, settings)
     readiness = health.Readiness(settings.namespaces)
+    memo = handlers.OperatorMemo(settings=settings, services=Services.build(settings), readiness=readiness)
+    states = metrics.ObjectStates(memo.object_states)
+    prometheus_client.REGISTRY.register(states)
     runner = await health.serve(readiness, settings.port)
     try:
         await kopf.operator(
@@ -31,10 +35,11 @@ async def run_operator(settings: Settings) -> None:
             standalone=not settings.peering,
             peering_name=settings.peering or None,
             priority=settings.priority,
-            memo=handlers.OperatorMemo(settings=settings, services=Services.build(settings), readiness=readiness),
+            memo=memo,
         )
     finally:
         await runner.cleanup()
+        prometheus_client.REGISTRY.unregister(states)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,10 +6,16 @@ these names; tests/integration/test_operations.py checks every dashboard query a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections import Counter as Counter_
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client import Counter, Histogram, disable_created_metrics
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 # A `_created` series per labelled child doubles the series count and no alert or panel reads it.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -26,27 +32,48 @@ RATE_LIMIT_WAIT = Histogram("vpclink_rate_limiter_wait_seconds",
 RECONCILE_DURATION = Histogram(
     "vpclink_reconcile_duration_seconds", "Reconcile passes by kind and result (ok, requeue, error)",
     ["kind", "result"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
-OBJECTS = Gauge("vpclink_objects", "Objects whose condition is True, by kind, condition and that condition's reason",
-                ["kind", "condition", "reason"])
-LINKS_BY_STATE = Gauge("vpclink_links", "VPC links managed by this operator, by AWS state", ["state"])
-OLDEST_PENDING = Gauge("vpclink_oldest_pending_link_age_seconds",
-                       "Age of the oldest link still PENDING, as seen by this operator")
-
 LINK_STATES = ("PENDING", "AVAILABLE", "DELETING", "FAILED", "INACTIVE")
 
 
-def set_object_conditions(objects: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
-    """Recount `vpclink_objects` from (kind, status) of every object this process knows.
+@dataclass(frozen=True)
+class ObjectState:
+    kind: str  # VpcLink | PrivateIntegration
+    status: Mapping[str, Any]  # the status this process last wrote
+    pending_since: float | None  # monotonic time the link was first seen PENDING
 
-    Cleared and refilled in one go on the event loop, so a scrape never sees a half-count, and a
-    reason no object has any more disappears instead of lingering.
+
+class ObjectStates(Collector):
+    """The per-state gauges, computed from the operator's memory when Prometheus scrapes.
+
+    Nothing is kept up to date per reconcile pass (that would cost every pass a walk over every
+    object); a reason no object has any more simply disappears; the PENDING age is exact at scrape time.
     """
-    counts: dict[tuple[str, str, str], int] = {}
-    for kind, status in objects:
-        for condition in status.get("conditions") or []:
-            if condition.get("status") == "True":
-                key = (kind, str(condition.get("type")), str(condition.get("reason") or ""))
-                counts[key] = counts.get(key, 0) + 1
-    OBJECTS.clear()
-    for labels, count in counts.items():
-        OBJECTS.labels(*labels).set(count)
+
+    def __init__(self, snapshot: Callable[[], Iterable[ObjectState]], clock: Callable[[], float] = time.monotonic):
+        self.snapshot, self.clock = snapshot, clock
+
+    def collect(self) -> Iterator[Metric]:
+        objects = GaugeMetricFamily(
+            "vpclink_objects", "Objects whose condition is True, by kind, condition and that condition's reason",
+            labels=["kind", "condition", "reason"])
+        links = GaugeMetricFamily("vpclink_links", "VPC links managed by this operator, by AWS state",
+                                  labels=["state"])
+        oldest = GaugeMetricFamily("vpclink_oldest_pending_link_age_seconds",
+                                   "Age of the oldest link still PENDING, as seen by this operator")
+        conditions: Counter_[tuple[str, str, str]] = Counter_()
+        states: Counter_[str] = Counter_()
+        pending: list[float] = []
+        for state in self.snapshot():
+            for condition in state.status.get("conditions") or []:
+                if condition.get("status") == "True":
+                    conditions[(state.kind, str(condition.get("type")), str(condition.get("reason") or ""))] += 1
+            if state.kind == "VpcLink":
+                states[str(state.status.get("vpcLinkStatus"))] += 1
+            if state.pending_since is not None:
+                pending.append(state.pending_since)
+        for labels, count in sorted(conditions.items()):
+            objects.add_metric(list(labels), count)
+        for link_state in LINK_STATES:
+            links.add_metric([link_state], states[link_state])
+        oldest.add_metric([], self.clock() - min(pending) if pending else 0.0)
+        yield from (objects, links, oldest)

@@ -135,19 +135,27 @@ def test_state_names_the_true_conditions() -> None:
     assert state({"conditions": conditions(Health.stuck("Failed", "..."))}) == "Stalled(Failed)"
 
 
-def test_object_gauge_counts_true_conditions_and_forgets_old_reasons() -> None:
-    def sample(kind: str, condition: str, reason: str) -> float | None:
-        return prometheus_client.REGISTRY.get_sample_value(
-            "vpclink_objects", {"kind": kind, "condition": condition, "reason": reason})
+def test_state_gauges_are_read_from_memory_at_scrape_time() -> None:
+    pending = {"vpcLinkStatus": "PENDING", "conditions": conditions(Health.in_progress("Pending", "..."))}
+    ready = {"vpcLinkStatus": "AVAILABLE", "conditions": conditions(Health.available("Available", "..."))}
+    integration = {"conditions": conditions(Health.stuck("ApiTypeMismatch", "..."))}
+    memory = [metrics.ObjectState("VpcLink", pending, 100.0), metrics.ObjectState("VpcLink", ready, None),
+              metrics.ObjectState("VpcLink", ready, None), metrics.ObjectState("PrivateIntegration", integration, None)]
+    registry = prometheus_client.CollectorRegistry()
+    registry.register(metrics.ObjectStates(lambda: memory, clock=lambda: 130.0))
+    sample = registry.get_sample_value
 
-    pending = {"conditions": conditions(Health.in_progress("Pending", "..."))}
-    ready = {"conditions": conditions(Health.available("Available", "..."))}
-    metrics.set_object_conditions([("VpcLink", pending), ("VpcLink", ready), ("VpcLink", ready)])
-    assert sample("VpcLink", "Ready", "Available") == 2
-    assert sample("VpcLink", "Reconciling", "Pending") == 1
-    assert sample("VpcLink", "Stalled", "Pending") is None, "only True conditions are counted"
-    metrics.set_object_conditions([("VpcLink", ready)])
-    assert sample("VpcLink", "Reconciling", "Pending") is None
+    assert sample("vpclink_objects", {"kind": "VpcLink", "condition": "Ready", "reason": "Available"}) == 2
+    assert sample("vpclink_objects", {"kind": "VpcLink", "condition": "Reconciling", "reason": "Pending"}) == 1
+    assert sample("vpclink_objects", {"kind": "PrivateIntegration", "condition": "Stalled",
+                                      "reason": "ApiTypeMismatch"}) == 1
+    assert sample("vpclink_objects", {"kind": "VpcLink", "condition": "Stalled", "reason": "Pending"}) is None, \
+        "only True conditions are counted"
+    assert [sample("vpclink_links", {"state": s}) for s in metrics.LINK_STATES] == [1, 2, 0, 0, 0]
+    assert sample("vpclink_oldest_pending_link_age_seconds", {}) == 30
+    memory[:] = memory[1:2]  # the PENDING link is gone: its reason is no longer reported at all
+    assert sample("vpclink_objects", {"kind": "VpcLink", "condition": "Reconciling", "reason": "Pending"}) is None
+    assert sample("vpclink_oldest_pending_link_age_seconds", {}) == 0
     assert b"_created" not in prometheus_client.generate_latest()
 
 

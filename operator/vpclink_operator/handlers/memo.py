@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from vpclink_operator import metrics
 from vpclink_operator.config import Settings
@@ -55,15 +53,9 @@ class OperatorMemo:
     readiness: Readiness
     objects: dict[str, ObjectMemory] = field(default_factory=dict)
 
-    def update_gauges(self, now: float) -> None:
-        """Recount the per-state gauges from what this process last wrote for every object."""
-        statuses: list[tuple[str, Mapping[str, Any]]] = [(m.kind, m.status or {}) for m in self.objects.values()]
-        links = [status.get("vpcLinkStatus") for kind, status in statuses if kind == "VpcLink"]
-        for state in metrics.LINK_STATES:
-            metrics.LINKS_BY_STATE.labels(state).set(links.count(state))
-        started = [m.pending_since for m in self.objects.values() if m.pending_since is not None]
-        metrics.OLDEST_PENDING.set(now - min(started) if started else 0.0)
-        metrics.set_object_conditions(statuses)
+    def object_states(self) -> list[metrics.ObjectState]:
+        """What /metrics reports per state (metrics.ObjectStates reads it at scrape time)."""
+        return [metrics.ObjectState(m.kind, m.status or {}, m.pending_since) for m in self.objects.values()]
 
     def memory(self, uid: str) -> ObjectMemory:
         if uid not in self.objects:

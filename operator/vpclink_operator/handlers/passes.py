@@ -80,7 +80,6 @@ async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: Objec
             now = time.monotonic()
             memory.remember(status, now)
             memory.after_pass(outcome.requeue, settings.poll_seconds, settings.resync_seconds, now)
-            memo.update_gauges(now)
             return outcome
 
 
@@ -116,4 +115,3 @@ def finish_deletion(memo: OperatorMemo, memory: ObjectMemory, uid: str, outcome:
         raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
                                   delay=memory.interval)
     memo.objects.pop(uid, None)
-    memo.update_gauges(time.monotonic())
