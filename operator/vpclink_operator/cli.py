@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 
 import kopf
+import prometheus_client
 
-from vpclink_operator import handlers, health
+from vpclink_operator import handlers, health, metrics
 from vpclink_operator.config import Settings, parse_args
 from vpclink_operator.logs import configure_logging
 from vpclink_operator.reconcile import Services
@@ -20,27 +21,31 @@ logger = logging.getLogger(__name__)
 async def run_operator(settings: Settings) -> None:
     registry = kopf.OperatorRegistry()
     handlers.register(registry, settings)
-    ready = asyncio.Event()
-    runner = await health.serve(ready, settings.port)
+    readiness = health.Readiness(settings.namespaces)
+    memo = handlers.OperatorMemo(settings=settings, services=Services.build(settings), readiness=readiness)
+    states = metrics.ObjectStates(memo.object_states)
+    prometheus_client.REGISTRY.register(states)
+    runner = await health.serve(readiness, settings.port)
     try:
         await kopf.operator(
             registry=registry,
             clusterwide=settings.clusterwide,
             namespaces=settings.namespaces,
-            ready_flag=ready,
+            ready_flag=readiness.started,
             standalone=not settings.peering,
             peering_name=settings.peering or None,
             priority=settings.priority,
-            memo=handlers.OperatorMemo(settings=settings, services=Services.build(settings)),
+            memo=memo,
         )
     finally:
         await runner.cleanup()
+        prometheus_client.REGISTRY.unregister(states)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
     configure_logging(settings.log_level, settings.log_format)
-    logger.info("starting vpclink-operator", extra={"settings": repr(settings)})
+    logger.info("starting vpclink-operator", extra={"config": repr(settings)})
     asyncio.run(run_operator(settings))
     logger.info("vpclink-operator stopped")
     return 0

@@ -89,7 +89,7 @@ def test_packaged_chart_carries_byte_identical_crds(tmp_path: Path) -> None:
 def test_helm_lint_strict_is_clean() -> None:
     for extra in ([], ["--set-json", 'watchNamespaces=["shop","payments"]'],
                   ["--set", "metrics.serviceMonitor.enabled=true,podDisruptionBudget.enabled=true,"
-                   "networkPolicy.enabled=true"]):
+                   "networkPolicy.enabled=true,metrics.prometheusRule.enabled=true,metrics.dashboard.enabled=true"]):
         proc = helm("lint", "--strict", str(CHART), *extra)
         assert "[WARNING]" not in proc.stdout and "[ERROR]" not in proc.stdout, proc.stdout
         assert "0 chart(s) failed" in proc.stdout
@@ -109,6 +109,8 @@ def test_helm_lint_strict_is_clean() -> None:
     (["--set-json", 'watchNamespaces=["Not_A_Namespace"]'], "/watchNamespaces/0"),
     (["--set", "strategy.type=RollingUpdate"], "/strategy/type"),
     (["--set", "operatr.region=us-east-2"], "operatr"),
+    (["--set", "metrics.prometheusRule.runbookBaseUrl=docs/operations.md"], "/metrics/prometheusRule/runbookBaseUrl"),
+    (["--set", "metrics.dashboard.namespace=Not_A_Namespace"], "/metrics/dashboard/namespace"),
 ])
 def test_schema_rejects_bad_values_naming_the_key(args: list[str], path: str) -> None:
     proc = helm("template", "x", str(CHART), *args, check=False)
@@ -306,7 +308,8 @@ def run_checkov(checkov_bin: Path, manifests: Path, skip: list[str]) -> dict[str
 def rendered_variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every template the chart can render: both RBAC modes and all optional objects."""
     out = tmp_path_factory.mktemp("rendered")
-    optional = "metrics.serviceMonitor.enabled=true,podDisruptionBudget.enabled=true,networkPolicy.enabled=true"
+    optional = ("metrics.serviceMonitor.enabled=true,podDisruptionBudget.enabled=true,networkPolicy.enabled=true,"
+                "metrics.prometheusRule.enabled=true,metrics.dashboard.enabled=true")
     (out / "cluster.yaml").write_text(helm("template", "vpclink-operator", str(CHART), "-n", "vpclink-system",
                                            "--set", optional).stdout)
     (out / "namespaced.yaml").write_text(helm("template", "vpclink-operator", str(CHART), "-n", "vpclink-system",

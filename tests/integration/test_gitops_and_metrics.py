@@ -45,9 +45,10 @@ def test_operator_never_writes_spec_and_exports_metrics(kubectl, namespace, oper
 
     with urllib.request.urlopen(f"http://127.0.0.1:{operator.port}/metrics", timeout=5) as resp:
         text = resp.read().decode()
-    assert metric(text, "vpclink_aws_calls_total", operation="CreateVpcLink", result="ok") == 1
-    assert metric(text, "vpclink_aws_calls_total", operation="GetVpcLinks", result="ok") >= 1
-    assert metric(text, "vpclink_reconciles_total", kind="VpcLink", result="ok") >= 1
+    calls = "vpclink_aws_request_duration_seconds_count"
+    assert metric(text, calls, service="apigatewayv2", operation="CreateVpcLink", result="ok") == 1
+    assert metric(text, calls, service="apigatewayv2", operation="GetVpcLinks", result="ok") >= 1
+    assert metric(text, "vpclink_reconcile_duration_seconds_count", kind="VpcLink", result="ok") >= 1
     assert metric(text, "vpclink_links", state="AVAILABLE") == 1
     assert metric(text, "vpclink_links", state="PENDING") == 0
     assert metric(text, "vpclink_oldest_pending_link_age_seconds") == 0

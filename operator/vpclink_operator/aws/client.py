@@ -9,11 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from botocore.config import Config
 
 from vpclink_operator import metrics
-from vpclink_operator.aws.errors import AwsError, AwsNotFound, AwsRetryable, RateLimited, classify
+from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsRetryable, RateLimited, classify
 from vpclink_operator.aws.ratelimit import RateLimiter
+from vpclink_operator.logs import note_operation
 
 logger = logging.getLogger(__name__)
 
@@ -47,29 +49,35 @@ class AwsClients:
         if wait > MAX_INLINE_WAIT:
             raise RateLimited(operation, wait)
         if wait > 0:
-            metrics.RATE_LIMIT_WAIT.labels(operation).observe(wait)
+            metrics.RATE_LIMIT_WAIT.labels(service, operation).observe(wait)
             await asyncio.sleep(wait)
-        method: Callable[..., dict[str, Any]] = getattr(self.client(service, region), _snake(operation))
+        method: Callable[..., dict[str, Any]] = getattr(self.client(service, region), xform_name(operation))
         started = time.monotonic()
         try:
             response = await asyncio.to_thread(method, **kwargs)
         except Exception as exc:
             error: AwsError = classify(operation, exc)
-            result = "not_found" if isinstance(error, AwsNotFound) else type(error).__name__
-            metrics.AWS_CALLS.labels(operation, result).inc()
-            if isinstance(error, AwsRetryable) and error.throttled:
-                metrics.AWS_THROTTLED.labels(operation).inc()
-            logger.info("AWS %s failed: %s", operation, error, extra={"operation": operation})
+            result = _result(error)
+            metrics.AWS_REQUEST_DURATION.labels(service, operation, result).observe(time.monotonic() - started)
+            if result == "throttled":
+                metrics.AWS_THROTTLED.labels(service, operation).inc()
+            note_operation(operation, failed=True)
+            # Expected answers (NotFound, in use, throttling) are handled by the caller; a rejection
+            # reaches the object's Stalled condition and its transition log line at WARNING.
+            logger.debug("AWS %s %s failed: %s", service, operation, error, extra={"operation": operation})
             raise error from exc
-        metrics.AWS_CALLS.labels(operation, "ok").inc()
-        logger.debug("AWS %s took %.3fs", operation, time.monotonic() - started, extra={"operation": operation})
+        metrics.AWS_REQUEST_DURATION.labels(service, operation, "ok").observe(time.monotonic() - started)
+        note_operation(operation, failed=False)
+        logger.debug("AWS %s %s took %.3fs", service, operation, time.monotonic() - started,
+                     extra={"operation": operation})
         return response
 
 
-def _snake(operation: str) -> str:
-    out = []
-    for i, ch in enumerate(operation):
-        if ch.isupper() and i and not operation[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+def _result(error: AwsError) -> str:
+    if isinstance(error, AwsNotFound):
+        return "not_found"
+    if isinstance(error, AwsInUse):
+        return "in_use"
+    if isinstance(error, AwsRetryable):
+        return "throttled" if error.throttled else "retryable"
+    return "rejected"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 import kopf
@@ -24,12 +25,19 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     # kopf posts an Event per handler run by default; only warnings reach the cluster. Our own
     # Events (Created, Available, Failed, ...) are posted explicitly, on transitions only.
     settings.posting.level = logging.WARNING
+    settings.posting.reporting_component = "vpclink-operator"
+    settings.posting.reporting_instance = socket.gethostname()  # the pod's name in a cluster
     settings.watching.server_timeout = 300
 
 
-def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-    """In a pod: the ServiceAccount token; elsewhere: $KUBECONFIG or ~/.kube/config."""
-    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+def login(*, memo: OperatorMemo, **kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In a pod: the ServiceAccount token; elsewhere: $KUBECONFIG or ~/.kube/config.
+
+    The readiness probe checks with the same credentials what they may list and watch.
+    """
+    info = kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+    memo.readiness.connection = info
+    return info
 
 
 def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:

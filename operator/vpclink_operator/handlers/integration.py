@@ -10,8 +10,10 @@ import kopf
 
 from vpclink_operator.handlers.memo import LinkKey, ObjectMemory, OperatorMemo
 from vpclink_operator.handlers.passes import finish_deletion, run_pass
+from vpclink_operator.models.conditions import Event
 from vpclink_operator.models.integration import PrivateIntegrationStatus
 from vpclink_operator.models.vpclink import Owner
+from vpclink_operator.plan.transitions import integration_events
 from vpclink_operator.reconcile.integration import (
     IntegrationObject,
     IntegrationOutcome,
@@ -75,4 +77,9 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
             deleting=deleting,
         ), max_age)
 
-    return await run_pass("PrivateIntegration", body, memo, memory, patch, reconcile, deleting=deleting)
+    def milestones(previous: Mapping[str, Any], status: Mapping[str, Any], outcome: IntegrationOutcome) -> list[Event]:
+        return integration_events(previous, status, deleted=outcome.finished,
+                                  message=outcome.health.reconciling.message or outcome.health.ready.message)
+
+    return await run_pass("PrivateIntegration", body, memo, memory, patch, reconcile, deleting=deleting,
+                          milestones=milestones)

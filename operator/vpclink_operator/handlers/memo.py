@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from vpclink_operator import metrics
 from vpclink_operator.config import Settings
+from vpclink_operator.health import Readiness
 from vpclink_operator.reconcile import Services
 
 LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink object, the key of both indexes
@@ -16,11 +18,19 @@ class ObjectMemory:
     """What this process remembers of one object between passes."""
 
     interval: float  # current re-check interval while AWS is moving; backs off
+    kind: str = ""  # VpcLink or PrivateIntegration, set by the first pass
     next_due: float = 0.0  # monotonic time of the next timer pass that does real work
     moving: bool = True  # the last pass left work in flight (or there was none yet)
     pending_since: float | None = None  # monotonic time the link was first seen PENDING
     status: dict[str, object] | None = None  # the status last written (newer than a stale body)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def remember(self, status: dict[str, object], now: float) -> None:
+        self.status = status
+        if status.get("vpcLinkStatus") != "PENDING":
+            self.pending_since = None
+        elif self.pending_since is None:
+            self.pending_since = now
 
     def due(self, now: float) -> bool:
         return now >= self.next_due
@@ -40,19 +50,12 @@ class ObjectMemory:
 class OperatorMemo:
     settings: Settings
     services: Services
+    readiness: Readiness
     objects: dict[str, ObjectMemory] = field(default_factory=dict)
 
-    def link_states(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for memory in self.objects.values():
-            state = (memory.status or {}).get("vpcLinkStatus")
-            if isinstance(state, str):
-                counts[state] = counts.get(state, 0) + 1
-        return counts
-
-    def oldest_pending(self, now: float) -> float:
-        started = [m.pending_since for m in self.objects.values() if m.pending_since is not None]
-        return now - min(started) if started else 0.0
+    def object_states(self) -> list[metrics.ObjectState]:
+        """What /metrics reports per state (metrics.ObjectStates reads it at scrape time)."""
+        return [metrics.ObjectState(m.kind, m.status or {}, m.pending_since) for m in self.objects.values()]
 
     def memory(self, uid: str) -> ObjectMemory:
         if uid not in self.objects:

@@ -1,8 +1,10 @@
 """One reconcile pass of any kind: serialise per object, pick the observation age, write the status
-only when it changed, post events, and schedule the next look (backing off while AWS is moving)."""
+only when it changed, post events and log the transition, and schedule the next look (backing off
+while AWS is moving)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -14,8 +16,11 @@ from pydantic import BaseModel
 from vpclink_operator import metrics
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
 from vpclink_operator.handlers.status_patch import status_patch, stored_form
-from vpclink_operator.logs import log_context
+from vpclink_operator.logs import AwsOperations, collect_operations, log_context
 from vpclink_operator.models.conditions import Event, Health, render_conditions
+from vpclink_operator.plan.transitions import stall_event, state
+
+logger = logging.getLogger(__name__)
 
 
 class PassOutcome(Protocol):
@@ -32,13 +37,18 @@ class PassOutcome(Protocol):
 
 
 OutcomeT = TypeVar("OutcomeT", bound=PassOutcome)
+# `reconcile(previous_status, max_age)` does the work; the kind's own milestone events are derived
+# from the status before and after by `milestones(previous, status, outcome)`.
+Reconcile = Callable[[Mapping[str, Any], float], Awaitable[OutcomeT]]
+Milestones = Callable[[Mapping[str, Any], Mapping[str, Any], OutcomeT], list[Event]]
 
 
 async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
-                   reconcile: Callable[[Mapping[str, Any], float], Awaitable[OutcomeT]], *, deleting: bool) -> OutcomeT:
-    """`reconcile(previous_status, max_age)` does the work; everything around it happens here."""
+                   reconcile: Reconcile[OutcomeT], *, deleting: bool,
+                   milestones: Milestones[OutcomeT] | None = None) -> OutcomeT:
     settings = memo.settings
     meta = body.meta
+    memory.kind = kind
     with log_context(namespace=meta.namespace, name=meta.name, kind=kind,
                      vpc_link_id=body.status.get("vpcLinkId") or body.status.get("connectionId")):
         async with memory.lock:
@@ -47,12 +57,15 @@ async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: Objec
             # Steady objects accept a shared list up to one resync old; moving ones (which look less and
             # less often as they back off) want one no older than the poll interval when they do look.
             max_age = settings.poll_seconds if deleting or memory.moving else settings.resync_seconds
-            try:
-                outcome = await reconcile(previous, max_age)
-            except Exception:
-                metrics.RECONCILES.labels(kind, "error").inc()
-                raise
-            metrics.RECONCILES.labels(kind, "requeue" if outcome.requeue else "ok").inc()
+            started = time.monotonic()
+            with collect_operations() as operations:
+                try:
+                    outcome = await reconcile(previous, max_age)
+                except Exception:
+                    metrics.RECONCILE_DURATION.labels(kind, "error").observe(time.monotonic() - started)
+                    raise
+            metrics.RECONCILE_DURATION.labels(kind, "requeue" if outcome.requeue else "ok").observe(
+                time.monotonic() - started)
             generation = int(body.meta.get("generation", 0))
             status = outcome.status.model_dump(by_alias=True, mode="json")
             status["observedGeneration"] = generation
@@ -62,10 +75,14 @@ async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: Objec
             changes = status_patch(status, [body.status, *([memory.status] if memory.status else [])])
             if changes is not None:
                 patch.status.update(changes)
-            memory.status = stored_form(status)
-            for event in _transitions_only(outcome.events, previous):
+            events = [*outcome.events, *(milestones(previous, status, outcome) if milestones else [])]
+            events = _transitions_only([*events, *stall_event(previous, outcome.health, events)], previous)
+            for event in events:
                 kopf.event(body, type=event.type, reason=event.reason, message=event.message)
-            memory.after_pass(outcome.requeue, settings.poll_seconds, settings.resync_seconds, time.monotonic())
+            _log_transition(kind, previous, status, outcome.health, events, operations)
+            now = time.monotonic()
+            memory.remember(stored_form(status), now)
+            memory.after_pass(outcome.requeue, settings.poll_seconds, settings.resync_seconds, now)
             return outcome
 
 
@@ -76,6 +93,23 @@ def _transitions_only(events: list[Event], previous: Mapping[str, Any]) -> list[
     if stalled.get("status") != "True":
         return events
     return [e for e in events if not (e.type == "Warning" and e.reason == stalled.get("reason"))]
+
+
+def _log_transition(kind: str, previous: Mapping[str, Any], status: Mapping[str, Any], health: Health,
+                    events: list[Event], operations: AwsOperations) -> None:
+    """One line per state transition (or pass that posted events); an idle pass logs nothing."""
+    before, after = state(previous), state(status)
+    if before == after and not events:
+        return
+    shown = health.stalled if health.stalled.status else health.reconciling if health.reconciling.status \
+        else health.ready
+    announced = f" [events: {', '.join(e.reason for e in events)}]" if events else ""
+    stalled = health.stalled.status or any(e.type == "Warning" for e in events)
+    logger.log(logging.WARNING if stalled else logging.INFO, "%s %s -> %s: %s%s", kind, before, after,
+               shown.message or shown.reason, announced,
+               extra={"vpc_link_id": status.get("vpcLinkId") or status.get("connectionId"),
+                      "operation": operations.summary(), "reason": shown.reason,
+                      "events": [e.reason for e in events]})
 
 
 def finish_deletion(memo: OperatorMemo, memory: ObjectMemory, uid: str, outcome: PassOutcome) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import kopf
 
-from vpclink_operator import metrics
 from vpclink_operator.handlers.memo import LinkKey, ObjectMemory, OperatorMemo
 from vpclink_operator.handlers.passes import finish_deletion, run_pass
 from vpclink_operator.models.vpclink import Owner, VpcLinkStatus
@@ -48,7 +47,6 @@ async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **k
     memory = memo.memory(body.meta.uid or "")
     outcome = await _reconcile(body, memo, memory, patch, _index(kwargs), deleting=True)
     finish_deletion(memo, memory, body.meta.uid or "", outcome)
-    _update_gauges(memo, memory, {}, time.monotonic())
 
 
 async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
@@ -67,20 +65,7 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
             still_used=_still_used(dependants),
         ), max_age)
 
-    outcome = await run_pass("VpcLink", body, memo, memory, patch, reconcile, deleting=deleting)
-    _update_gauges(memo, memory, memory.status or {}, time.monotonic())
-    return outcome
-
-
-def _update_gauges(memo: OperatorMemo, memory: ObjectMemory, status: Mapping[str, Any], now: float) -> None:
-    if status.get("vpcLinkStatus") != "PENDING":
-        memory.pending_since = None
-    elif memory.pending_since is None:
-        memory.pending_since = now
-    counts = memo.link_states()
-    for state in ("PENDING", "AVAILABLE", "DELETING", "FAILED", "INACTIVE"):
-        metrics.LINKS_BY_STATE.labels(state).set(counts.get(state, 0))
-    metrics.OLDEST_PENDING.set(memo.oldest_pending(now))
+    return await run_pass("VpcLink", body, memo, memory, patch, reconcile, deleting=deleting)
 
 
 def _still_used(dependants: list[Dependant]) -> dict[str, list[str]]:

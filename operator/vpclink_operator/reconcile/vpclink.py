@@ -104,7 +104,7 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
                     events.append(Event("Warning", "PreflightUnverified", verdict.warning))
                 created = await adapter.create_link(desired)
                 services.inventory.remember(region, api_type, created.id, created)
-                logger.info("created VPC link %s (%s)", created.id, action.reason,
+                logger.debug("created VPC link %s (%s)", created.id, action.reason,
                             extra={"operation": "CreateVpcLink", "vpc_link_id": created.id})
                 status = _record_created(status, created, action)
                 events.append(Event("Normal", "Created", f"created link {created.id} ({action.reason})"))
