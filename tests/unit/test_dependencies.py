@@ -17,8 +17,11 @@ def _name(requirement: str) -> str:
     return re.split(r"[=<>!~;\[ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
-def _declared() -> dict[str, str]:
-    return {_name(r): r.split("==", 1)[1] for r in PROJECT["dependencies"]}
+PLUGIN = REPO / "operator" / "vpclink_operator" / "kubectl_plugin.py"  # installed with the `kubectl` extra
+
+
+def _declared(requirements: list[str] = PROJECT["dependencies"]) -> dict[str, str]:
+    return {_name(r): r.split("==", 1)[1] for r in requirements}
 
 
 def _locked() -> dict[str, tuple[str, int]]:
@@ -30,10 +33,10 @@ def _locked() -> dict[str, tuple[str, int]]:
     return entries
 
 
-def _imported_distributions() -> set[str]:
+def _imported_distributions(paths: list[Path]) -> set[str]:
     to_dist = packages_distributions()
     imported: set[str] = set()
-    for path in (REPO / "operator" / "vpclink_operator").rglob("*.py"):
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -48,7 +51,14 @@ def _imported_distributions() -> set[str]:
 
 
 def test_every_imported_distribution_is_declared_and_every_declared_one_is_imported() -> None:
-    assert _imported_distributions() == set(_declared())
+    runtime = [p for p in (REPO / "operator" / "vpclink_operator").rglob("*.py") if p != PLUGIN]
+    assert _imported_distributions(runtime) == set(_declared())
+
+
+def test_the_kubectl_plugin_imports_only_what_its_extra_and_the_runtime_declare() -> None:
+    extra = _declared(PROJECT["optional-dependencies"]["kubectl"])
+    assert _imported_distributions([PLUGIN]) <= set(_declared()) | set(extra)
+    assert "kubernetes" in extra
 
 
 def test_kubernetes_client_is_not_a_runtime_dependency() -> None:

@@ -9,11 +9,12 @@ from typing import Any
 
 import kopf
 import pytest
+from prometheus_client import REGISTRY
 
-from vpclink_operator import metrics
 from vpclink_operator.config import Settings
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
 from vpclink_operator.handlers.passes import run_pass
+from vpclink_operator.health import Readiness
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import PrivateIntegrationStatus
 
@@ -56,7 +57,8 @@ def posted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 def memo() -> OperatorMemo:
     settings = Settings(namespaces=(), log_level="INFO", log_format="plain", port=0, default_region="us-east-1",
                         resync_seconds=RESYNC, poll_seconds=POLL)
-    return OperatorMemo(settings=settings, services=None)  # type: ignore[arg-type]  # run_pass needs no AWS
+    # run_pass needs no AWS and no readiness checks
+    return OperatorMemo(settings=settings, services=None, readiness=Readiness(()))  # type: ignore[arg-type]
 
 
 def body(status: Mapping[str, Any] | None = None, generation: int = 3) -> kopf.Body:
@@ -160,11 +162,13 @@ def test_a_failing_reconcile_propagates_and_leaves_the_remembered_status(memo, p
     memory = memo.memory("uid-1")
     run(memo, memory, body(), FakeReconcile(ready(integration_id="i-1")))
     remembered = memory.status
-    errors = metrics.RECONCILES.labels("PrivateIntegration", "error")
-    before = errors._value.get()
+    def errors() -> float:
+        return REGISTRY.get_sample_value("vpclink_reconcile_duration_seconds_count",
+                                         {"kind": "PrivateIntegration", "result": "error"}) or 0.0
+    before = errors()
 
     with pytest.raises(RuntimeError, match="boom"):
         run(memo, memory, body(), FakeReconcile(RuntimeError("boom")))
     assert memory.status == remembered
-    assert errors._value.get() == before + 1
+    assert errors() == before + 1
     assert not memory.lock.locked()
