@@ -342,6 +342,17 @@ def _install_deployments() -> None:
         }
         return deployment
 
+    @patch(APIGatewayResponse, "create_deployment")
+    def create_deployment_response(self: APIGatewayResponse) -> Response:
+        # moto drops stageDescription; AWS gives it to the stage that the deployment creates.
+        api = self.backend.get_rest_api(self.path.replace("/restapis/", "", 1).split("/")[0])
+        name, description = self._get_param("stageName"), self._get_param("stageDescription")
+        creates_stage = bool(name) and name not in api.stages
+        response: Response = original(APIGatewayResponse, "create_deployment")(self)
+        if creates_stage and description:
+            api.stages[name].description = description
+        return response
+
     @patch(APIGatewayResponse, "get_resources")
     def get_resources(self: APIGatewayResponse) -> Response:
         api_id = self.path.replace("/restapis/", "", 1).split("/")[0]

@@ -27,3 +27,11 @@ class Elbv2Adapter:
         for item in page.get("LoadBalancers", []):
             return LoadBalancer(item["LoadBalancerArn"], item.get("Type", ""), item.get("State", {}).get("Code", ""))
         return None
+
+    async def listener_exists(self, region: str, arn: str) -> bool:
+        """False also for another account's listener: this account cannot see it."""
+        try:
+            page = await self.aws.call("elbv2", region, "DescribeListeners", ListenerArns=[arn])
+        except AwsNotFound:
+            return False
+        return bool(page.get("Listeners"))

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, RateLimited
+from vpclink_operator import preflight
+from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsTerminal, RateLimited
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import (
@@ -28,6 +29,7 @@ from vpclink_operator.plan.integration import (
     DeleteMethod,
     DeleteRestIntegration,
     DeleteRoute,
+    DeleteStage,
     IntegrationAction,
     IntegrationPlan,
     IntegrationWorld,
@@ -55,6 +57,7 @@ class ManagedLink:
     vpc_link_id: str | None
     vpc_link_status: str | None
     allowed_namespaces: tuple[str, ...]
+    uid: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class IntegrationObject:
     status: PrivateIntegrationStatus
     managed_link: ManagedLink | None  # the VpcLink named by spec.vpcLinkRef, if it exists
     deleting: bool = False
+    # Older PrivateIntegrations (namespace/name) that claim the same method or route, from the index.
+    claimed_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -85,6 +90,12 @@ async def reconcile_integration(services: Services, obj: IntegrationObject, max_
         return IntegrationOutcome(status, Health.stuck("InvalidSpec", message),
                                   [Event("Warning", "InvalidSpec", message)])
     status = status.model_copy(update={"api_type": spec.api_type})
+    if obj.claimed_by and not obj.deleting:
+        field_name = "spec.rest.httpMethod" if spec.rest else "spec.http.routeKeys"
+        return IntegrationOutcome(status, Health.stuck("AlreadyIntegrated", (
+            f"{field_name}: the same {'method' if spec.rest else 'route'} is already managed by PrivateIntegration "
+            f"{', '.join(obj.claimed_by)}; two PrivateIntegrations never share one. Delete one of them, or point "
+            "this one at another method or route.")))
     try:
         link = await _resolve_link(services, spec, obj, max_age)
         if not isinstance(link, LinkInUse):
@@ -92,6 +103,10 @@ async def reconcile_integration(services: Services, obj: IntegrationObject, max_
                 link = LinkInUse("", obj.managed_link.region if obj.managed_link else services.settings.default_region)
             else:
                 return IntegrationOutcome(status, link, requeue=link.reconciling.status)
+        problem = None if obj.deleting or _was_ready(obj) else await _preflight(services, spec, link)
+        if problem is not None:
+            return IntegrationOutcome(status, Health.stuck("PreflightFailed", problem),
+                                      [Event("Warning", "PreflightFailed", problem)])
         world = await _observe(services, spec, obj, link, max_age)
     except AwsNotFound as exc:
         if obj.deleting:
@@ -101,7 +116,7 @@ async def reconcile_integration(services: Services, obj: IntegrationObject, max_
     except (AwsError, RateLimited) as exc:
         return _aws_failure(status, exc)
     plan = plan_integration(world)
-    return await _apply(services, spec, link.region, plan)
+    return await _apply(services, spec, link.region, plan, deleting=obj.deleting)
 
 
 async def _resolve_link(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject,
@@ -133,6 +148,18 @@ async def _resolve_link(services: Services, spec: PrivateIntegrationSpec, obj: I
     return LinkInUse(observed.id, region)
 
 
+def _was_ready(obj: IntegrationObject) -> bool:
+    """Ready at this generation before: the pre-flight passed then, and nothing it checks is in the spec's power."""
+    return any(c.get("type") == "Ready" and c.get("status") == "True" and c.get("observedGeneration") == obj.generation
+               for c in obj.status.conditions)
+
+
+async def _preflight(services: Services, spec: PrivateIntegrationSpec, link: LinkInUse) -> str | None:
+    if spec.http is None:
+        return None
+    return await preflight.check_http_integration(spec.http.integration_uri, link.region, services.elbv2)
+
+
 async def _observe(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject, link: LinkInUse,
                    max_age: float) -> IntegrationWorld:
     http: HttpApiSnapshot | None = None
@@ -147,7 +174,7 @@ async def _observe(services: Services, spec: PrivateIntegrationSpec, obj: Integr
 
 
 async def _apply(services: Services, spec: PrivateIntegrationSpec, region: str,
-                 plan: IntegrationPlan) -> IntegrationOutcome:
+                 plan: IntegrationPlan, *, deleting: bool) -> IntegrationOutcome:
     status, events = plan.status, list(plan.events)
     waiting: list[str] = []
     try:
@@ -155,6 +182,11 @@ async def _apply(services: Services, spec: PrivateIntegrationSpec, region: str,
             try:
                 status = await _apply_one(services, spec, region, action, status)
             except AwsInUse as exc:  # e.g. routes we do not own still target the integration
+                waiting.append(f"{exc.code}: {exc.message}")
+            except AwsTerminal as exc:
+                if not (deleting and isinstance(action, CreateDeployment)):
+                    raise
+                # Another integration's teardown emptied the API meanwhile: the next pass plans from a new look.
                 waiting.append(f"{exc.code}: {exc.message}")
     except (AwsError, RateLimited) as exc:
         return _aws_failure(status, exc, events)
@@ -200,14 +232,21 @@ async def _apply_one(services: Services, spec: PrivateIntegrationSpec, region: s
         await rest.put_integration(region, rest_api_id, action.resource_id, action.http_method, action.fields)
     elif isinstance(action, DeleteRestIntegration):
         await rest.delete_integration(region, rest_api_id, action.resource_id, action.http_method)
+        return status.model_copy(update={"deployed_stages": []})  # the stages still serve it until redeployed
     elif isinstance(action, DeleteMethod):
         await rest.delete_method(region, rest_api_id, action.resource_id, action.http_method)
     elif isinstance(action, SetStageVariable):
         await rest.set_stage_variable(region, rest_api_id, action.stage, action.name, action.value)
     elif isinstance(action, CreateDeployment):
-        deployment_id = await rest.create_deployment(region, rest_api_id, action.stage, action.variables)
+        # Coalesced per (API, stage): one deployment started after this request covers it.
+        deployment_id = await services.deployments.run(
+            (region, rest_api_id, action.stage),
+            lambda: rest.create_deployment(region, rest_api_id, action.stage, action.variables,
+                                           new_stage=action.creates_stage))
         return status.model_copy(update={"last_deployment_id": deployment_id,
                                          "deployed_stages": [*status.deployed_stages, action.stage]})
+    elif isinstance(action, DeleteStage):
+        await rest.delete_stage(region, rest_api_id, action.stage)
     return status
 
 
