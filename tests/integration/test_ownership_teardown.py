@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import Network, apply, condition, events, get, start_operator, vpclink, wait_for
+from conftest import apply, condition, events, get, start_operator, vpclink, wait_for
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
