@@ -88,7 +88,9 @@ async def _reconcile(services: Services, obj: VpcLinkObject, max_age: float) -> 
     if problem is not None and not obj.deleting:
         return _invalid(obj, problem)
     try:
-        observed = await services.inventory.links(desired.region, desired.api_type, max_age) if problem is None else {}
+        # A Region botocore does not know holds nothing of ours, and has no endpoint to ask.
+        observed = (await services.inventory.links(desired.region, desired.api_type, max_age)
+                    if desired.region in known_regions() else {})
     except (AwsError, RateLimited) as exc:
         return _aws_failure(obj.status, exc)
     plan = plan_vpc_link(VpcLinkWorld(
