@@ -47,5 +47,14 @@ def test_references_name_api_resource_method_and_stage() -> None:
         "deployed in stage test; REST API 6j4m3244we resource /orders method GET deployed in stage prod")
 
 
+def test_http_references_name_the_route_or_integration() -> None:
+    message = ("Cannot delete vpc link. Vpc link 'abc123', is referenced in [ANY:/api/{proxy+}, "
+               "ANY:integrations/i1] in format of [Method:Resource].")
+
+    assert describe_references(message) == (
+        "link abc123 is still referenced outside the operator by an HTTP API integration used by ANY /api/{proxy+}; "
+        "an HTTP API integration used by ANY integrations/i1")
+
+
 def test_an_unknown_reference_text_is_kept_verbatim() -> None:
     assert describe_references("Vpc link is in use") == "AWS refuses to delete the link: Vpc link is in use"

@@ -177,6 +177,7 @@ RELEASE_HINT = (
     "are redeployed by the operator. It checks again at every resync and finishes by itself once AWS "
     "lets the link go.")
 # AWS: "... Vpc link 'x', is referenced in [api:GET:/:test, ...] in format of [RESTApiId:Method:Resource:Stage]."
+# (REST links), or "... in format of [Method:Resource]." (HTTP links: the routes of an integration).
 _REFERENCES = re.compile(r"'(?P<link>[^']+)',? is referenced in \[(?P<refs>[^\]]*)\]")
 
 
@@ -191,6 +192,9 @@ def describe_references(aws_message: str) -> str:
         if len(parts) == 4:
             api, method, resource, stage = parts
             named.append(f"REST API {api} resource {resource} method {method} deployed in stage {stage}")
+        elif len(parts) == 2:
+            method, resource = parts
+            named.append(f"an HTTP API integration used by {method} {resource}")
         else:
             named.append(ref)
     return f"link {found['link']} is still referenced outside the operator by {'; '.join(named)}"
