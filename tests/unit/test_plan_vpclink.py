@@ -305,8 +305,7 @@ def test_default_name_is_namespace_dash_name() -> None:
 
 def test_tag_changes_tag_and_untag_in_place_and_never_touch_aws_tags() -> None:
     tags = {**DESIRED.tags, "team": "old-team", "stale": "x", "aws:cloudformation:stack-name": "stack"}
-    before = status("l1", "AVAILABLE").model_copy(update={"managed_tag_keys": [*DESIRED.tags, "stale"]})
-    plan = plan_vpc_link(world(link("l1", tags=tags), before=before))
+    plan = plan_vpc_link(world(link("l1", tags=tags), before=status("l1", "AVAILABLE")))
 
     assert of_type(plan, TagLink) == [TagLink("l1", {"team": "shop"})]
     assert of_type(plan, UntagLink) == [UntagLink("l1", ("stale",))]
@@ -315,13 +314,16 @@ def test_tag_changes_tag_and_untag_in_place_and_never_touch_aws_tags() -> None:
     assert plan.status.managed_tag_keys == sorted(DESIRED.tags)
 
 
-def test_tags_the_operator_did_not_set_are_kept() -> None:
-    """Adopting (or anyone tagging our link) adds keys; only keys recorded as ours are ever removed."""
-    tags = {**DESIRED.tags, "cost-center": "1234", "team": "old-team"}
-    plan = plan_vpc_link(world(link("l1", tags=tags), before=status("l1", "AVAILABLE")))
+def test_an_adopted_link_keeps_the_tags_the_operator_did_not_set() -> None:
+    """Adopting adds keys; only keys recorded as the operator's own are ever removed from an adopted link."""
+    want = desired(vpcLinkId="theirs1", tags={"team": "shop"})
+    tags = {**want.tags, "cost-center": "1234", "stale": "x"}
+    before = status("theirs1", "AVAILABLE").model_copy(update={"managed_tag_keys": [*want.tags, "stale"]})
+    plan = plan_vpc_link(world(link("theirs1", like=want, tags=tags), want=want, before=before))
 
-    assert of_type(plan, TagLink) == [TagLink("l1", {"team": "shop"})]
-    assert of_type(plan, UntagLink) == []
+    assert of_type(plan, TagLink) == []
+    assert of_type(plan, UntagLink) == [UntagLink("theirs1", ("stale",))]
+    assert plan.status.managed_tag_keys == sorted(want.tags)
     assert "cost-center" not in plan.status.managed_tag_keys
 
 

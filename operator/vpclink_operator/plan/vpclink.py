@@ -214,9 +214,10 @@ class _LinkPlanner:
         missing = {k: v for k, v in self.desired.tags.items() if current.tags.get(k) != v}
         if missing:
             self.actions.append(TagLink(current.id, missing))
-        # Only keys this operator set itself go: an adopted link keeps the tags others put on it.
-        extra = tuple(sorted(k for k in current.tags if k not in self.desired.tags
-                             and k in self.before.managed_tag_keys))
+        # A link the operator created carries only its tags; an adopted one keeps the tags others put on it,
+        # and loses only keys this operator set itself.
+        extra = tuple(sorted(k for k in current.tags if k not in self.desired.tags and not k.startswith("aws:")
+                             and (not self.desired.adopt_id or k in self.before.managed_tag_keys)))
         if extra:
             self.actions.append(UntagLink(current.id, extra))
 
