@@ -257,6 +257,30 @@ def test_two_integrations_on_one_method_the_later_is_stalled_naming_the_other(ku
         "http://orders.internal.example.com/orders", "deleting the refused one leaves the other's integration"
 
 
+def test_two_integrations_on_one_route_the_later_is_stalled_naming_the_other(kubectl, namespace, operator, network,
+                                                                              aws):
+    apply(kubectl, namespace, vpclink("shop", apiType="HTTP", subnetIds=network.subnets[:2]))
+    wait_ready(kubectl, namespace, "vl", "shop")
+    v2 = aws("apigatewayv2")
+    api = v2.create_api(Name="shop", ProtocolType="HTTP")["ApiId"]
+    listener = aws("elbv2").create_listener(
+        LoadBalancerArn=network.alb_arn, Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
+    )["Listeners"][0]["ListenerArn"]
+    http = {"apiId": api, "integrationUri": listener, "routeKeys": ["GET /orders"]}
+    apply(kubectl, namespace, integration("first", vpcLinkRef={"name": "shop"}, http=http))
+    first = wait_ready(kubectl, namespace, "pi", "first")["status"]
+    apply(kubectl, namespace, integration("second", vpcLinkRef={"name": "shop"}, adopt=True,
+                                          http={**http, "routeKeys": ["GET /orders", "GET /other"]}))
+    stall = condition(stalled(kubectl, namespace, "pi", "second"), "Stalled")
+    assert stall["reason"] == "AlreadyIntegrated"
+    assert stall["message"].startswith(
+        f"spec.http.routeKeys: the same route is already managed by PrivateIntegration {namespace}/first;")
+    time.sleep(2)
+    assert [(r["RouteKey"], r["Target"]) for r in v2.get_routes(ApiId=api)["Items"]] == \
+        [("GET /orders", f"integrations/{first['integrationId']}")], "even spec.adopt never takes from another object"
+
+
 def test_adopting_keeps_the_tags_the_operator_did_not_set(kubectl, namespace, operator, network, aws, emulator):
     v1 = aws("apigateway")
     existing = v1.create_vpc_link(name="terraformed", targetArns=[network.nlb_arn],
