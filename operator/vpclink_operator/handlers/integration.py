@@ -31,26 +31,32 @@ def vpclinks_by_name(*, namespace: str | None, name: str, uid: str | None, spec:
     )}
 
 
-Claim = tuple[str, str, str]  # (creationTimestamp, "namespace/name", uid): the oldest claim wins
+# (0 if it holds the target already else 1, creationTimestamp, "namespace/name", uid): the smallest wins, so
+# the object that holds a method or route keeps it, and otherwise the oldest claim wins.
+Claim = tuple[int, str, str, str]
 
 
 def integrations_by_target(*, namespace: str | None, name: str, uid: str | None, spec: kopf.Spec,
-                           meta: kopf.Meta, **_: Any) -> dict[tuple[str, ...], Claim]:
+                           status: kopf.Status, meta: kopf.Meta, **_: Any) -> dict[tuple[str, ...], Claim]:
     """Index: the REST method or HTTP routes each PrivateIntegration manages, so two never share one."""
-    claim = (str(meta.get("creationTimestamp") or ""), f"{namespace}/{name}", uid or "")
+    def claim(holds: bool) -> Claim:
+        return (0 if holds else 1, str(meta.get("creationTimestamp") or ""), f"{namespace}/{name}", uid or "")
+
     rest, http = spec.get("rest") or {}, spec.get("http") or {}
-    if rest:
-        return {("REST", rest.get("restApiId", ""), rest.get("resourcePath", ""), rest.get("httpMethod", "")): claim}
-    return {("HTTP", http.get("apiId", ""), key): claim for key in http.get("routeKeys") or []}
+    if rest:  # the method is immutable: an integration id in status means this object holds it
+        key = ("REST", rest.get("restApiId", ""), rest.get("resourcePath", ""), rest.get("httpMethod", ""))
+        return {key: claim(bool(status.get("integrationId")))}
+    held = status.get("routeIds") or {}
+    return {("HTTP", http.get("apiId", ""), key): claim(key in held) for key in http.get("routeKeys") or []}
 
 
 def _claimed_by(body: kopf.Body, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
-    """Older PrivateIntegrations that manage the same method or route as this one."""
+    """PrivateIntegrations that hold (or claimed earlier) the same method or route as this one."""
     index: kopf.Index[tuple[str, ...], Claim] = kwargs["integrations_by_target"]
     mine = integrations_by_target(namespace=body.meta.namespace, name=body.meta.name or "", uid=body.meta.uid,
-                                  spec=body.spec, meta=body.meta)
-    return tuple(sorted({other[1] for key, claim in mine.items() for other in index.get(key, [])
-                         if other[2] != claim[2] and other < claim}))
+                                  spec=body.spec, status=body.status, meta=body.meta)
+    return tuple(sorted({other[2] for key, claim in mine.items() for other in index.get(key, [])
+                         if other[3] != claim[3] and other < claim}))
 
 
 def _managed_link(body: kopf.Body, kwargs: Mapping[str, Any]) -> ManagedLink | None:
