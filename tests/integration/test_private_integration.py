@@ -131,8 +131,9 @@ def test_api_type_mismatch_and_missing_link(kubectl, namespace, http_link, rest_
         "uri": "http://orders.internal.example.com/orders"}))
     obj = stalled(kubectl, namespace, "pi", "wrong-kind")
     assert condition(obj, "Stalled")["reason"] == "ApiTypeMismatch"
+    # Another method than `wrong-kind`'s: two PrivateIntegrations on one method is a conflict of its own (issue 9).
     apply(kubectl, namespace, integration("early", vpcLinkRef={"name": "not-yet"}, rest={
-        "restApiId": api, "resourcePath": "/orders", "httpMethod": "GET", "integrationHttpMethod": "GET",
+        "restApiId": api, "resourcePath": "/orders", "httpMethod": "POST", "integrationHttpMethod": "GET",
         "uri": "http://orders.internal.example.com/orders"}))
     obj = wait_for(lambda: (o := get(kubectl, namespace, "pi", "early"))
                    and condition(o, "Reconciling").get("reason") == "WaitingForVpcLink" and o, what="waiting")
