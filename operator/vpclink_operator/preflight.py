@@ -59,9 +59,15 @@ async def _http_link_problem(desired: DesiredLink, ec2: Ec2Adapter, zones: froze
     if unsupported:
         return (f"spec.subnetIds: subnet(s) {', '.join(sorted(unsupported))} are in Availability Zones that do "
                 f"not support HTTP API VPC links in {region} (supported: {', '.join(sorted(zones or ()))})")
-    missing_groups = await ec2.missing_security_groups(region, sorted(desired.shape.security_group_ids))
+    group_ids = sorted(desired.shape.security_group_ids)
+    groups = await ec2.security_group_vpcs(region, group_ids)
+    missing_groups = [g for g in group_ids if g not in groups]
     if missing_groups:
         return f"spec.securityGroupIds: security group(s) {', '.join(missing_groups)} do not exist in {region}"
+    elsewhere = [f"{g} ({vpc})" for g, vpc in sorted(groups.items()) if vpcs and vpc != vpcs[0]]
+    if elsewhere:
+        return (f"spec.securityGroupIds: security group(s) {', '.join(elsewhere)} are not in the subnets' VPC "
+                f"{vpcs[0]}; a VPC link's security groups must be in the VPC of its subnets")
     return None
 
 
@@ -126,3 +132,18 @@ async def check_rest_v2_target(target_arn: str, uri: str, link: ObservedLink, re
     return (f"{field}: the security groups of load balancer {target_arn} ({', '.join(balancer.security_groups)}) "
             f"do not admit VPC link {link.id} (security groups {', '.join(sorted(link_groups)) or 'none'}) on port "
             f"{port}; add an inbound rule for TCP {port} from {source}")
+
+
+async def check_http_integration(integration_uri: str, region: str, elbv2: Elbv2Adapter) -> str | None:
+    """A load balancer listener must exist in the API's account and Region (seed 002); Cloud Map is not checked."""
+    arn = integration_uri.split("?", 1)[0]
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[2] != "elasticloadbalancing":
+        return None
+    if parts[3] != region:
+        return (f"spec.http.integrationUri: listener {arn} is in {parts[3]}, but the API and its VPC link are in "
+                f"{region}; a private integration's resources must all be in one account and Region")
+    if not await elbv2.listener_exists(region, arn):
+        return (f"spec.http.integrationUri: listener {arn} does not exist in {region} in this account; a private "
+                "integration's load balancer must be in the API's account and Region")
+    return None

@@ -238,3 +238,37 @@ def test_get_resources_paginates_and_embeds_methods(aws: Aws, network: Network) 
 
     plain = v1.get_resources(restApiId=api_id)["items"]
     assert all("methodIntegration" not in item["resourceMethods"]["GET"] for item in plain)
+
+
+def test_a_deployment_that_creates_a_stage_gives_it_the_stage_description(aws: Aws) -> None:
+    """CreateDeployment's stageDescription is "The description of the Stage resource for the Deployment
+    resource to create"; the operator marks the stages it creates with it (issue 9)."""
+    v1 = aws.client("apigateway")
+    api_id, root_id = create_rest_api_with_method(aws)
+    v1.put_integration(restApiId=api_id, resourceId=root_id, httpMethod="GET", type="MOCK")
+    v1.create_deployment(restApiId=api_id, stageName="test", stageDescription="created by vpclink-operator")
+    v1.create_deployment(restApiId=api_id, stageName="test", stageDescription="ignored: the stage exists")
+
+    assert v1.get_stage(restApiId=api_id, stageName="test")["description"] == "created by vpclink-operator"
+
+
+def test_deleting_the_stage_or_redeploying_without_the_integration_releases_the_link(aws: Aws,
+                                                                                     network: Network) -> None:
+    """What the operator's teardown relies on (issue 9): only the deployed snapshot holds the link, and an
+    API without methods cannot be deployed ("The REST API doesn't contain any methods")."""
+    v1 = aws.client("apigateway")
+    link_id = create_rest_link(aws, network.nlb_arn)["id"]
+    api_id, root_id = create_rest_api_with_method(aws)
+    put_private_integration(aws, api_id, root_id, link_id)
+    v1.create_deployment(restApiId=api_id, stageName="test")
+    v1.delete_method(restApiId=api_id, resourceId=root_id, httpMethod="GET")
+
+    with pytest.raises(ClientError) as excinfo:
+        v1.create_deployment(restApiId=api_id, stageName="test")
+    assert error_of(excinfo)[:2] == ("BadRequestException", "The REST API doesn't contain any methods")
+    with pytest.raises(ClientError):
+        v1.delete_vpc_link(vpcLinkId=link_id)
+
+    v1.delete_stage(restApiId=api_id, stageName="test")
+    v1.delete_vpc_link(vpcLinkId=link_id)
+    assert v1.get_vpc_link(vpcLinkId=link_id)["status"] == "DELETING"

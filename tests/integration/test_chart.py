@@ -392,7 +392,7 @@ IAM_ACTIONS = {
     "apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE",
     # Preflight checks that the operator makes itself.
     "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "elasticloadbalancing:DescribeLoadBalancers",
-    "servicediscovery:GetService",
+    "elasticloadbalancing:DescribeListeners", "servicediscovery:GetService",
     # API Gateway acts with the caller's permissions when it creates a REST (v1) link's endpoint service
     # (AWS: "Grant permissions for API Gateway to create a VPC link").
     "ec2:CreateVpcEndpointServiceConfiguration", "ec2:DeleteVpcEndpointServiceConfigurations",

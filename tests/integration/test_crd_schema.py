@@ -639,6 +639,61 @@ REJECTED: list[tuple[str, str, dict[str, Any], str]] = [
             "spec.rest.deployOnChange in body must be of type boolean"
         ),
     ),
+    # -- issue 9: bad input that used to reach AWS ------------------------------------------------
+    (
+        "http-name-over-128",
+        "http_link",
+        {"spec.name": "n" * 129},
+        "spec.name must be at most 128 characters when apiType is HTTP (REST links allow 255)",
+    ),
+    (
+        "tag-key-operator-prefix",
+        "http_link",
+        {"spec.tags": {"vpclink.dev/owner-uid": "someone-else"}},
+        'spec.tags: Invalid value: spec.tags keys must not start with "vpclink.dev/"',
+    ),
+    (
+        "tag-key-charset",
+        "http_link",
+        {"spec.tags": {"team#1": "shop"}},
+        "spec.tags: Invalid value: spec.tags keys may contain only letters, digits, spaces and _ . : / = + - @",
+    ),
+    (
+        "tag-value-charset",
+        "http_link",
+        {"spec.tags": {"team": "shop;drop"}},
+        "spec.tags: Invalid value: spec.tags values may contain only letters, digits, spaces and _ . : / = + - @",
+    ),
+    (
+        "routeKey-empty-segment",
+        "http_pi",
+        {"spec.http.routeKeys": ["GET /orders//items"]},
+        'spec.http.routeKeys[0]: Invalid value: "GET /orders//items": spec.http.routeKeys entries must be',
+    ),
+    (
+        "routeKey-greedy-not-last",
+        "http_pi",
+        {"spec.http.routeKeys": ["ANY /{proxy+}/x"]},
+        'spec.http.routeKeys[0]: Invalid value: "ANY /{proxy+}/x"',
+    ),
+    (
+        "routeKey-trailing-slash",
+        "http_pi",
+        {"spec.http.routeKeys": ["GET /orders/"]},
+        'spec.http.routeKeys[0]: Invalid value: "GET /orders/"',
+    ),
+    (
+        "routeKey-no-path",
+        "http_pi",
+        {"spec.http.routeKeys": ["GET "]},
+        'spec.http.routeKeys[0]: Invalid value: "GET "',
+    ),
+    (
+        "pi-deletionPolicy-enum",
+        "rest_pi",
+        {"spec.deletionPolicy": "Orphan"},
+        'spec.deletionPolicy: Unsupported value: "Orphan"',
+    ),
     (
         "pi-unknown-spec-field",
         "rest_pi",
@@ -708,6 +763,18 @@ def test_defaults_are_applied(kubectl, crds, namespace) -> None:
         "Direct",
         True,
     )
+
+
+def test_new_route_key_shapes_that_api_gateway_accepts_are_admitted(kubectl, crds, namespace) -> None:
+    keys = ["$default", "GET /", "ANY /{proxy+}", "GET /orders/{id}", "POST /pets/{petId}/toys", "ANY /api/{proxy+}"]
+    proc = apply(kubectl, namespace, build("http_pi", {"spec.http.routeKeys": keys}))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_privateintegration_adopt_and_deletion_policy_default(kubectl, crds, namespace) -> None:
+    spec = json.loads(kubectl("apply", "-n", namespace, "--dry-run=server", "-o", "json", "-f", "-",
+                              input=json.dumps(build("rest_pi"))).stdout)["spec"]
+    assert (spec["adopt"], spec["deletionPolicy"]) == (False, "Delete")
 
 
 # ------------------------------------------------------------------------------ update transitions
@@ -810,6 +877,9 @@ def test_vpclink_status_holds_the_design_fields_and_feeds_the_printer_columns(
         "statusMessage": "Your VPC link is ready to route traffic",
         "replacement": {"vpcLinkId": "k9x2p1", "vpcLinkStatus": "PENDING", "reason": "subnetIds changed"},
         "retiredVpcLinkIds": ["asf9d7"],
+        "managedTagKeys": ["team", "vpclink.dev/owner-uid"],
+        "usedBy": [{"name": "shop/orders-api", "connectionId": "gim7c3"}, {"name": "shop/new"}],
+        "usedByCount": 2,
         "conditions": [
             condition(),
             condition("Reconciling", "True", "Replacing"),
@@ -827,6 +897,7 @@ def test_vpclink_status_holds_the_design_fields_and_feeds_the_printer_columns(
         "VERSION": "V2",
         "LINK ID": "gim7c3",
         "AWS STATUS": "AVAILABLE",
+        "USED BY": "2",
         "READY": "True",
         "REASON": "Available",
     }
@@ -958,6 +1029,7 @@ def test_crd_is_structural_described_and_closed(kubectl, crds, crd: str) -> None
                 ("Version", ".status.vpcLinkVersion"),
                 ("Link ID", ".status.vpcLinkId"),
                 ("AWS Status", ".status.vpcLinkStatus"),
+                ("Used By", ".status.usedByCount"),
                 ("Ready", '.status.conditions[?(@.type=="Ready")].status'),
                 ("Reason", '.status.conditions[?(@.type=="Ready")].reason'),
                 ("Age", ".metadata.creationTimestamp"),

@@ -133,8 +133,9 @@ def test_api_type_mismatch_and_missing_link(kubectl, namespace, http_link, rest_
     # A REST API may use an HTTP-type link (VPC link V2) only by naming the load balancer (issue 12).
     assert condition(obj, "Stalled")["reason"] == "IntegrationTargetRequired"
     assert condition(obj, "Stalled")["message"].startswith("spec.rest.integrationTarget: ")
+    # Another method than `wrong-kind`'s: two PrivateIntegrations on one method is a conflict of its own (issue 9).
     apply(kubectl, namespace, integration("early", vpcLinkRef={"name": "not-yet"}, rest={
-        "restApiId": api, "resourcePath": "/orders", "httpMethod": "GET", "integrationHttpMethod": "GET",
+        "restApiId": api, "resourcePath": "/orders", "httpMethod": "POST", "integrationHttpMethod": "GET",
         "uri": "http://orders.internal.example.com/orders"}))
     obj = wait_for(lambda: (o := get(kubectl, namespace, "pi", "early"))
                    and condition(o, "Reconciling").get("reason") == "WaitingForVpcLink" and o, what="waiting")
@@ -214,10 +215,12 @@ def test_seed_001_stage_variable_flow_and_switch_to_new_link(kubectl, namespace,
     deployments = [c for c in emulator.control.calls(operation="CreateDeployment") if c["status"] < 300]
     assert len(deployments) == 2, "deployed once at creation, once after the switch"
 
-    # Deletion: integration and the method we created go; the stage and its variables stay.
+    # Deletion: integration and the method we created go. The API has no method left to deploy, so stage
+    # `test`, which the operator's first deployment created, goes too: it would hold the link forever (issue 9).
     kubectl("delete", "pi", "orders-get", "-n", namespace, "--timeout=60s")
     assert v1.get_resources(restApiId=api, embed=["methods"])["items"][1].get("resourceMethods", {}) == {}
-    assert v1.get_stage(restApiId=api, stageName="test")["variables"] == {"vpcLinkId": new_link}
+    assert v1.get_stages(restApiId=api)["item"] == []
+    v1.delete_vpc_link(vpcLinkId=new_link)  # nothing references it any more
 
 
 def test_seed_001_direct_connection_is_repointed_and_redeployed(kubectl, namespace, rest_link, rest_api, network,

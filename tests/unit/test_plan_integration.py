@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from vpclink_operator.models.integration import (
+    CREATED_STAGE_DESCRIPTION,
     HttpApiSnapshot,
     HttpIntegrationFields,
     LinkInUse,
@@ -38,6 +39,7 @@ from vpclink_operator.plan.integration import (
     DeleteMethod,
     DeleteRestIntegration,
     DeleteRoute,
+    DeleteStage,
     IntegrationPlan,
     IntegrationWorld,
     PutMethod,
@@ -721,7 +723,8 @@ def test_rest_any_integration_difference_is_put_back_and_redeployed(changes: dic
 def test_rest_stage_variable_mode_with_literal_connection_id_is_put_back_to_the_expression() -> None:
     spec = stage_variable_spec()
     snap = rest_snapshot(method(rest_integration(spec=spec, connection_id=LINK)), stages={"test": {"vpcLinkId": LINK}})
-    plan = plan_integration(world(spec, rest=snap, before=status(deployed_stages=["test"])))
+    before = status(integration_id=f"{RESOURCE_ID}/GET", deployed_stages=["test"])
+    plan = plan_integration(world(spec, rest=snap, before=before))
 
     assert [p.fields.connection_id for p in of_type(plan, PutRestIntegration)] == [STAGE_VAR]
 
@@ -753,7 +756,7 @@ def test_rest_missing_stage_with_deploy_on_change_is_created_by_a_deployment_car
     plan = plan_integration(world(spec, rest=snap))
 
     deployments = of_type(plan, CreateDeployment)
-    assert CreateDeployment("test", {"vpcLinkId": LINK}) in deployments
+    assert CreateDeployment("test", {"vpcLinkId": LINK}, creates_stage=True) in deployments
     assert CreateDeployment("prod", None) in deployments
     assert len(deployments) == 2
     assert [a.stage for a in of_type(plan, SetStageVariable)] == []
@@ -765,7 +768,7 @@ def test_rest_missing_stage_alone_is_created_even_when_nothing_else_changed() ->
     snap = rest_snapshot(method(rest_integration(spec=spec, connection_id=STAGE_VAR)))
     plan = plan_integration(world(spec, rest=snap, before=status(integration_id=f"{RESOURCE_ID}/GET")))
 
-    assert plan.actions == [CreateDeployment("test", {"vpcLinkId": LINK})]
+    assert plan.actions == [CreateDeployment("test", {"vpcLinkId": LINK}, creates_stage=True)]
 
 
 def test_rest_stage_deleted_out_of_band_is_recreated_even_though_status_says_it_was_deployed() -> None:
@@ -776,7 +779,7 @@ def test_rest_stage_deleted_out_of_band_is_recreated_even_though_status_says_it_
     before = status(integration_id=f"{RESOURCE_ID}/GET", connection_id=LINK, deployed_stages=["test"])
     plan = plan_integration(world(spec, rest=snap, before=before))
 
-    assert plan.actions == [CreateDeployment("test", {"vpcLinkId": LINK})]
+    assert plan.actions == [CreateDeployment("test", {"vpcLinkId": LINK}, creates_stage=True)]
     assert conditions(plan) != READY
 
 
@@ -955,3 +958,104 @@ def test_rest_deletion_is_finished_when_nothing_of_ours_is_left(snap: RestApiSna
     assert plan.actions == []
     assert plan.finished
     assert not plan.requeue
+
+
+# -- ownership and teardown (issue 9) ------------------------------------------------------------------
+
+HAND_BUILT = ObservedRestIntegration(type="HTTP_PROXY", integration_http_method="GET", uri="https://legacy.example.com",
+                                     connection_type="INTERNET", connection_id="", timeout_in_millis=29000)
+
+
+def adopting(spec: PrivateIntegrationSpec) -> PrivateIntegrationSpec:
+    return spec.model_copy(update={"adopt": True})
+
+
+def test_rest_integration_the_operator_did_not_create_is_never_overwritten() -> None:
+    snap = rest_snapshot(method(HAND_BUILT, operation_name="ListOrders"), stages={"test": {}})
+    plan = plan_integration(world(REST_SPEC, rest=snap))
+
+    assert plan.actions == []
+    assert conditions(plan) == STALLED
+    assert plan.health.stalled.reason == "IntegrationNotOwned"
+    assert plan.health.stalled.message.startswith(
+        f"spec.rest.httpMethod: GET /orders of REST API {REST_API_ID} already has an integration (HTTP_PROXY "
+        "https://legacy.example.com)")
+    assert "spec.adopt: true" in plan.health.stalled.message
+    assert plan.status.integration_id is None
+
+
+def test_rest_adopt_takes_the_integration_over_and_records_it() -> None:
+    snap = rest_snapshot(method(HAND_BUILT, operation_name="ListOrders"), stages={"test": {}})
+    plan = plan_integration(world(adopting(REST_SPEC), rest=snap))
+
+    assert of_type(plan, PutRestIntegration) == [PutRestIntegration(RESOURCE_ID, "GET", RestIntegrationFields(
+        "GET", "http://orders.internal.example.com/orders", LINK, 29000))]
+    assert plan.status.integration_id == f"{RESOURCE_ID}/GET"
+    assert plan.status.created_method is False
+
+
+def test_http_adopt_takes_over_an_existing_route() -> None:
+    snap = http_snapshot(http_integration("int1"), http_integration("theirs", description=""),
+                         routes=[route("r1", PROXY, "theirs")])
+    plan = plan_integration(world(adopting(HTTP_SPEC), http=snap, before=status(integration_id="int1")))
+
+    assert plan.actions == [RetargetRoute("r1", "int1")]
+    assert plan.status.route_ids == {PROXY: "r1"}
+    assert conditions(plan) == WORKING
+
+
+@pytest.mark.parametrize("spec", [HTTP_SPEC, REST_SPEC], ids=["http", "rest"])
+def test_retain_deletion_touches_nothing(spec: PrivateIntegrationSpec) -> None:
+    retained = spec.model_copy(update={"deletion_policy": "Retain"})
+    before = status(integration_id="int1", route_ids={PROXY: "r1"}, created_method=True)
+    http = http_snapshot(http_integration("int1"), routes=[route("r1", PROXY, "int1")])
+    rest = rest_snapshot(method(rest_integration(), operation_name=MARKER))
+    plan = plan_integration(world(retained, http=http, rest=rest, before=before, deleting=True))
+
+    assert plan.actions == []
+    assert plan.finished
+
+
+def _other_method() -> ObservedResource:
+    return ObservedResource("r00t", "/", {"GET": method(HAND_BUILT)})
+
+
+def test_rest_deletion_redeploys_the_stages_so_they_stop_serving_the_link() -> None:
+    snap = rest_snapshot(method(rest_integration(), operation_name=MARKER), stages={"test": {}})
+    snap = dataclasses.replace(snap, resources={**snap.resources, "/": _other_method()})
+    before = status(integration_id=f"{RESOURCE_ID}/GET", created_method=True, deployed_stages=["test"])
+    plan = plan_integration(world(REST_SPEC, rest=snap, before=before, deleting=True, link=None))
+
+    assert plan.actions == [DeleteRestIntegration(RESOURCE_ID, "GET"), DeleteMethod(RESOURCE_ID, "GET"),
+                            CreateDeployment("test")]
+    assert not plan.finished
+
+    # A deployment that failed (throttled) is retried: status has no deployed stage once the integration went.
+    emptied = ObservedResource(RESOURCE_ID, "/orders", {})
+    gone = dataclasses.replace(snap, resources={**snap.resources, "/orders": emptied})
+    retry = plan_integration(world(REST_SPEC, rest=gone, before=before.model_copy(update={"deployed_stages": []}),
+                                   deleting=True, link=None))
+    assert retry.actions == [CreateDeployment("test")]
+    done = plan_integration(world(REST_SPEC, rest=gone, before=before, deleting=True, link=None))
+    assert done.actions == [] and done.finished
+
+
+def test_rest_deletion_in_an_api_left_empty_deletes_only_a_stage_the_operator_created() -> None:
+    ours = ObservedStage("test", {}, "dep-1", description=CREATED_STAGE_DESCRIPTION)
+    theirs = ObservedStage("prod", {}, "dep-2", description="")
+    snap = dataclasses.replace(rest_snapshot(method(rest_integration(), operation_name=MARKER)),
+                               stages={"test": ours, "prod": theirs})
+    spec = rest_spec(stages=["test", "prod"])
+    before = status(integration_id=f"{RESOURCE_ID}/GET", created_method=True, deployed_stages=["test", "prod"])
+    plan = plan_integration(world(spec, rest=snap, before=before, deleting=True, link=None))
+
+    assert plan.actions == [DeleteRestIntegration(RESOURCE_ID, "GET"), DeleteMethod(RESOURCE_ID, "GET"),
+                            DeleteStage("test")]
+
+
+def test_rest_deletion_never_deletes_an_integration_it_did_not_create() -> None:
+    snap = rest_snapshot(method(HAND_BUILT, operation_name="ListOrders"), stages={"test": {}})
+    plan = plan_integration(world(REST_SPEC, rest=snap, deleting=True, link=None))
+
+    assert plan.actions == []
+    assert plan.finished

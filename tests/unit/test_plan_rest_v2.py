@@ -11,6 +11,7 @@ from test_plan_integration import (
     LINK,
     NEW_LINK,
     READY,
+    RESOURCE_ID,
     STAGE_VAR,
     applied,
     conditions,
@@ -30,6 +31,7 @@ from vpclink_operator.models.integration import PrivateIntegrationSpec, RestInte
 from vpclink_operator.plan.integration import CreateDeployment, PutRestIntegration, plan_integration
 
 DEPLOYED = {"test": {}}
+OURS = f"{RESOURCE_ID}/GET"  # status.integrationId of an integration this PrivateIntegration put (issue 9)
 ALB = "arn:aws:elasticloadbalancing:us-east-2:123456789012:loadbalancer/app/orders/50dc6c495c0c9188"
 
 
@@ -45,13 +47,14 @@ def test_direct_integration_on_a_v2_link_carries_the_target_and_transfer_mode() 
     (put,) = of_type(plan, PutRestIntegration)
     assert put.fields == RestIntegrationFields("GET", "http://orders.internal.example.com/orders", NEW_LINK, 29000,
                                                ALB, "STREAM")
-    assert of_type(plan, CreateDeployment) == [CreateDeployment("test", None)]
+    # No stage "test" in the snapshot: the deployment creates it, marked as the operator's (issue 9).
+    assert of_type(plan, CreateDeployment) == [CreateDeployment("test", None, creates_stage=True)]
 
 
 def test_steady_v2_integration_needs_nothing() -> None:
     spec = v2(rest_spec())
     observed = rest_integration(spec=spec, connection_id=NEW_LINK, integration_target=ALB)
-    before = status(connection_id=NEW_LINK, deployed_stages=["test"])
+    before = status(integration_id=OURS, connection_id=NEW_LINK, deployed_stages=["test"])
     plan = plan_integration(world(spec, rest=rest_snapshot(method(observed), stages=DEPLOYED), before=before,
                                   link=NEW_LINK))
     assert plan.actions == [] and conditions(plan) == READY
@@ -59,7 +62,7 @@ def test_steady_v2_integration_needs_nothing() -> None:
 
 def test_transfer_mode_buffered_is_the_default_and_stream_is_drift() -> None:
     spec = v2(rest_spec())
-    before = status(connection_id=NEW_LINK, deployed_stages=["test"])
+    before = status(integration_id=OURS, connection_id=NEW_LINK, deployed_stages=["test"])
     buffered = rest_integration(spec=spec, connection_id=NEW_LINK, integration_target=ALB,
                                 response_transfer_mode="BUFFERED")
     steady = world(spec, rest=rest_snapshot(method(buffered), stages=DEPLOYED), before=before, link=NEW_LINK)
@@ -73,7 +76,7 @@ def test_direct_migration_from_v1_puts_the_integration_then_deploys() -> None:
     """Direct: the new integration (V2 link id plus target) is live only with the deployment."""
     spec = v2(rest_spec())
     on_v1 = rest_integration(spec=rest_spec(), connection_id=LINK)
-    before = status(connection_id=LINK, deployed_stages=["test"])
+    before = status(integration_id=OURS, connection_id=LINK, deployed_stages=["test"])
     plan = plan_integration(world(spec, rest=rest_snapshot(method(on_v1)), before=before, link=NEW_LINK))
     assert kinds(plan) == ["PutRestIntegration", "CreateDeployment"]
     assert of_type(plan, PutRestIntegration)[0].fields.connection_id == NEW_LINK
@@ -86,7 +89,7 @@ def test_stage_variable_migration_switches_variable_and_integration_in_one_deplo
     spec = v2(stage_variable_spec(stages=["test", "prod"]))
     on_v1 = rest_integration(spec=stage_variable_spec(), connection_id=STAGE_VAR)
     stages = {"test": {"vpcLinkId": LINK}, "prod": {"vpcLinkId": LINK}}
-    before = status(connection_id=LINK, deployed_stages=["test", "prod"])
+    before = status(integration_id=OURS, connection_id=LINK, deployed_stages=["test", "prod"])
     first = world(spec, rest=rest_snapshot(method(on_v1), stages=stages), before=before, link=NEW_LINK)
     plan = plan_integration(first)
     assert kinds(plan) == ["PutRestIntegration", "CreateDeployment", "CreateDeployment"]
@@ -106,7 +109,7 @@ def test_without_deployments_the_stage_variable_is_set_on_its_own() -> None:
     spec = v2(stage_variable_spec(deployOnChange=False))
     on_v1 = rest_integration(spec=stage_variable_spec(), connection_id=STAGE_VAR)
     plan = plan_integration(world(spec, rest=rest_snapshot(method(on_v1), stages={"test": {"vpcLinkId": LINK}}),
-                                  before=status(connection_id=LINK), link=NEW_LINK))
+                                  before=status(integration_id=OURS, connection_id=LINK), link=NEW_LINK))
     assert kinds(plan) == ["PutRestIntegration", "SetStageVariable"]
 
 

@@ -311,6 +311,20 @@ def test_tag_changes_tag_and_untag_in_place_and_never_touch_aws_tags() -> None:
     assert of_type(plan, UntagLink) == [UntagLink("l1", ("stale",))]
     assert creates(plan) == [] and deleted(plan) == []
     assert plan.status.replacement is None
+    assert plan.status.managed_tag_keys == sorted(DESIRED.tags)
+
+
+def test_an_adopted_link_keeps_the_tags_the_operator_did_not_set() -> None:
+    """Adopting adds keys; only keys recorded as the operator's own are ever removed from an adopted link."""
+    want = desired(vpcLinkId="theirs1", tags={"team": "shop"})
+    tags = {**want.tags, "cost-center": "1234", "stale": "x"}
+    before = status("theirs1", "AVAILABLE").model_copy(update={"managed_tag_keys": [*want.tags, "stale"]})
+    plan = plan_vpc_link(world(link("theirs1", like=want, tags=tags), want=want, before=before))
+
+    assert of_type(plan, TagLink) == []
+    assert of_type(plan, UntagLink) == [UntagLink("theirs1", ("stale",))]
+    assert plan.status.managed_tag_keys == sorted(want.tags)
+    assert "cost-center" not in plan.status.managed_tag_keys
 
 
 def test_owner_tags_removed_out_of_band_are_set_back() -> None:
@@ -793,3 +807,52 @@ def test_conditions_never_contradict_and_generation_is_observed(w: VpcLinkWorld)
     assert plan.status.observed_generation == w.generation
     for cond in plan.health.as_list():
         assert cond.reason and cond.reason[0].isupper() and " " not in cond.reason
+
+
+# -- ownership (issue 9) -----------------------------------------------------------------------------
+
+OTHER_OWNER = {OWNER_UID_TAG: "uid-of-b", OWNER_NAMESPACE_TAG: "team-b", OWNER_NAME_TAG: "their-link"}
+
+
+def test_adopting_a_link_another_live_vpclink_manages_is_refused_and_changes_nothing() -> None:
+    theirs = link("theirs1", tags={**OTHER_OWNER, "team": "b"})
+    plan = plan_vpc_link(dataclasses.replace(world(theirs, want=ADOPT), live_owner_uids=frozenset({"uid-of-b", UID})))
+
+    assert plan.actions == []
+    assert conditions(plan) == STALLED
+    assert plan.health.stalled.reason == "AdoptionRefused"
+    assert plan.health.stalled.message.startswith(
+        "spec.vpcLinkId: link theirs1 is managed by VpcLink team-b/their-link")
+    assert plan.status.vpc_link_id is None, "never recorded as ours, so deleting this object cannot delete it"
+    assert not plan.requeue
+
+
+def test_a_link_whose_owner_is_gone_may_be_adopted() -> None:
+    theirs = link("theirs1", tags={**OTHER_OWNER, "team": "b"})
+    plan = plan_vpc_link(dataclasses.replace(world(theirs, want=ADOPT), live_owner_uids=frozenset({UID})))
+
+    assert plan.status.vpc_link_id == "theirs1"
+    assert of_type(plan, TagLink) == [TagLink("theirs1", {**ADOPT.tags})]
+    assert of_type(plan, UntagLink) == [], "the old owner's keys are overwritten, 'team' is kept"
+
+
+def test_deletion_never_deletes_a_link_that_carries_another_objects_owner_tags() -> None:
+    want = desired(vpcLinkId="theirs1")
+    plan = deletion(link("theirs1", like=want, tags={**OTHER_OWNER}), want=want)
+
+    assert plan.actions == []
+    assert plan.finished
+
+
+@pytest.mark.parametrize(("api_type", "message", "field"), [
+    ("REST", FAILED_MESSAGE, "spec.targetArns"),
+    ("HTTP", "Subnet subnet-a is in an unsupported Availability Zone", "spec.subnetIds"),
+    ("HTTP", "Security group sg-1 does not exist", "spec.securityGroupIds"),
+])
+def test_failed_names_the_field_the_reason_belongs_to(api_type: str, message: str, field: str) -> None:
+    want = desired(api_type)
+    plan = plan_vpc_link(world(link("l1", "FAILED", like=want, status_message=message), want=want,
+                               before=status("l1", "FAILED")))
+
+    assert plan.health.stalled.reason == "Failed"
+    assert plan.health.stalled.message == f"{field}: AWS reports link l1 FAILED: {message}"

@@ -25,7 +25,7 @@ def test_a_status_equal_to_the_stored_one_but_for_nulls_needs_no_patch() -> None
                                    conditions=CONDITIONS))
     assert desired["replacement"] is None and desired["statusMessage"] is None  # the shape that used to differ
     stored = {"observedGeneration": 2, "vpcLinkId": "vl-1", "vpcLinkStatus": "AVAILABLE",
-              "retiredVpcLinkIds": [], "conditions": CONDITIONS}
+              "retiredVpcLinkIds": [], "managedTagKeys": [], "usedBy": [], "usedByCount": 0, "conditions": CONDITIONS}
     assert status_patch(desired, [stored]) is None
     assert status_patch(desired, [stored, stored_form(desired)]) is None
 

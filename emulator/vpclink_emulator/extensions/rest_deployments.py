@@ -1,4 +1,4 @@
-"""REST API deployments are snapshots, and re-deploying a stage keeps its variables.
+"""REST API deployments are snapshots, re-deploying a stage keeps its variables, a new stage keeps its description.
 
 Stock moto replaces an existing stage on create-deployment, dropping its variables; AWS re-points
 it and sets only the variables given (seed 001 redeploys a stage that has vpcLinkId). A deployment
@@ -12,8 +12,9 @@ import re
 from typing import Any
 
 from moto.apigateway.models import APIGatewayBackend, Deployment, RestAPI, Stage
+from moto.apigateway.responses import APIGatewayResponse
 
-from ..monkeypatch import original, patch
+from ..monkeypatch import Response, original, patch
 
 _STAGE_VARIABLE = re.compile(r"^\$\{stageVariables\.(?P<name>[A-Za-z0-9_]+)\}$")
 
@@ -32,6 +33,17 @@ def create_deployment(self: RestAPI, name: str, description: str, stage_variable
         if method.method_integration is not None
     }
     return deployment
+
+
+def create_deployment_response(self: APIGatewayResponse) -> Response:
+    """moto drops stageDescription; AWS gives it to the stage that the deployment creates."""
+    api = self.backend.get_rest_api(self.path.replace("/restapis/", "", 1).split("/")[0])
+    name, description = self._get_param("stageName"), self._get_param("stageDescription")
+    creates_stage = bool(name) and name not in api.stages
+    response: Response = original(APIGatewayResponse, "create_deployment")(self)
+    if creates_stage and description:
+        api.stages[name].description = description
+    return response
 
 
 def deployed_integrations(api: RestAPI, stage: Stage) -> dict[tuple[str, str], dict[str, Any]]:
@@ -68,3 +80,4 @@ def referenced_in_message(link_id: str, references: list[str]) -> str:
 
 def install() -> None:
     patch(RestAPI, "create_deployment")(create_deployment)
+    patch(APIGatewayResponse, "create_deployment")(create_deployment_response)

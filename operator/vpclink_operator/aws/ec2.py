@@ -48,14 +48,17 @@ class Ec2Adapter:
                                                  item.get("CidrBlock", ""))
         return found
 
-    async def missing_security_groups(self, region: str, group_ids: Sequence[str]) -> list[str]:
-        missing = []
+    async def security_group_vpcs(self, region: str, group_ids: Sequence[str]) -> dict[str, str]:
+        """The VPC of each security group that exists, by id; a missing id is absent from the result."""
+        found: dict[str, str] = {}
         for group_id in group_ids:
             try:
-                await self.aws.call("ec2", region, "DescribeSecurityGroups", GroupIds=[group_id])
+                page = await self.aws.call("ec2", region, "DescribeSecurityGroups", GroupIds=[group_id])
             except AwsNotFound:
-                missing.append(group_id)
-        return missing
+                continue
+            for item in page.get("SecurityGroups", []):
+                found[item["GroupId"]] = item.get("VpcId", "")
+        return found
 
     async def ingress_rules(self, region: str, group_ids: Sequence[str]) -> list[IngressRule]:
         """Every inbound rule of the given security groups (missing groups contribute none)."""

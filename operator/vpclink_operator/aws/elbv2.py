@@ -34,3 +34,11 @@ class Elbv2Adapter:
     async def listener_ports(self, region: str, arn: str) -> set[int]:
         page = await self.aws.call("elbv2", region, "DescribeListeners", LoadBalancerArn=arn)
         return {int(item["Port"]) for item in page.get("Listeners", []) if "Port" in item}
+
+    async def listener_exists(self, region: str, arn: str) -> bool:
+        """False also for another account's listener: this account cannot see it."""
+        try:
+            page = await self.aws.call("elbv2", region, "DescribeListeners", ListenerArns=[arn])
+        except AwsNotFound:
+            return False
+        return bool(page.get("Listeners"))

@@ -10,6 +10,7 @@ from vpclink_operator.aws.client import AwsClients
 from vpclink_operator.aws.errors import AwsNotFound
 from vpclink_operator.aws.links import link_arn
 from vpclink_operator.models.integration import (
+    CREATED_STAGE_DESCRIPTION,
     ObservedMethod,
     ObservedResource,
     ObservedRestIntegration,
@@ -118,7 +119,8 @@ class RestV1Integrations:
         stages = await self.aws.call(SERVICE, region, "GetStages", restApiId=rest_api_id)
         return RestApiSnapshot(
             {r.path: r for r in resources},
-            {s["stageName"]: ObservedStage(s["stageName"], dict(s.get("variables") or {}), s.get("deploymentId", ""))
+            {s["stageName"]: ObservedStage(s["stageName"], dict(s.get("variables") or {}), s.get("deploymentId", ""),
+                                           s.get("description") or "")
              for s in stages.get("item", [])},
         )
 
@@ -154,8 +156,13 @@ class RestV1Integrations:
                             patchOperations=[{"op": "replace", "path": f"/variables/{name}", "value": value}])
 
     async def create_deployment(self, region: str, rest_api_id: str, stage: str,
-                                variables: Mapping[str, str] | None) -> str:
+                                variables: Mapping[str, str] | None, *, new_stage: bool = False) -> str:
         response = await self.aws.call(SERVICE, region, "CreateDeployment", restApiId=rest_api_id, stageName=stage,
                                        description="vpclink-operator: integration changed",
+                                       **({"stageDescription": CREATED_STAGE_DESCRIPTION} if new_stage else {}),
                                        **({"variables": dict(variables)} if variables else {}))
         return str(response["id"])
+
+    async def delete_stage(self, region: str, rest_api_id: str, stage: str) -> None:
+        with contextlib.suppress(AwsNotFound):
+            await self.aws.call(SERVICE, region, "DeleteStage", restApiId=rest_api_id, stageName=stage)

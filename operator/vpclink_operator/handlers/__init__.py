@@ -54,3 +54,5 @@ def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
     # Which integrations use which link (deletion waits, retirement gates), and each link's id now.
     kopf.index(*integrations, registry=registry)(vpclink.integrations_by_link)
     kopf.index(*links, registry=registry)(integration.vpclinks_by_name)
+    # Which method or routes each integration manages, so that a second claim is refused.
+    kopf.index(*integrations, registry=registry)(integration.integrations_by_target)

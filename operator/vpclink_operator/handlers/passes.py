@@ -114,7 +114,7 @@ def _log_transition(kind: str, previous: Mapping[str, Any], status: Mapping[str,
 
 def finish_deletion(memo: OperatorMemo, memory: ObjectMemory, uid: str, outcome: PassOutcome) -> None:
     """Let kopf remove the finalizer only once everything is gone; until then, retry with backoff."""
-    if not outcome.finished:
+    if not outcome.finished:  # a stalled deletion (nothing in motion) looks again at resync
         raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
-                                  delay=memory.interval)
+                                  delay=memory.interval if outcome.requeue else memo.settings.resync_seconds)
     memo.objects.pop(uid, None)

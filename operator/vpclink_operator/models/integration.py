@@ -14,6 +14,9 @@ from vpclink_operator.models.vpclink import ApiType
 # API Gateway integrations and methods carry no tags. The operator marks what it creates in the
 # fields that exist for free text, so a create that crashed before its id reached status is found.
 OWNER_MARKER_PREFIX = "vpclink-operator owner-uid="
+# The description of a stage that the operator's first deployment created; only such a stage is ever
+# deleted by the operator (when the API has no method left to deploy, so it would hold a link forever).
+CREATED_STAGE_DESCRIPTION = "created by vpclink-operator"
 
 
 def owner_marker(uid: str) -> str:
@@ -70,6 +73,8 @@ class PrivateIntegrationSpec(CamelModel):
     vpc_link_id: str | None = None
     http: HttpIntegrationSpec | None = None
     rest: RestIntegrationSpec | None = None
+    adopt: bool = False  # take over an existing integration or route that the operator did not create
+    deletion_policy: Literal["Delete", "Retain"] = "Delete"
 
     @model_validator(mode="after")
     def _exactly_one_of_each(self) -> PrivateIntegrationSpec:
@@ -178,6 +183,7 @@ class ObservedStage:
     name: str
     variables: dict[str, str]
     deployment_id: str
+    description: str = ""
 
 
 @dataclass(frozen=True)

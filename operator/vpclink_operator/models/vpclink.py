@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from vpclink_operator.models.base import CamelModel
 
@@ -22,6 +22,8 @@ OWNER_UID_TAG = "vpclink.dev/owner-uid"
 OWNER_NAMESPACE_TAG = "vpclink.dev/owner-namespace"
 OWNER_NAME_TAG = "vpclink.dev/owner-name"
 OWNER_TAGS = (OWNER_UID_TAG, OWNER_NAMESPACE_TAG, OWNER_NAME_TAG)
+OPERATOR_TAG_PREFIX = "vpclink.dev/"  # reserved: user tags may not use it (the CRD refuses them)
+HTTP_LINK_NAME_MAX = 128  # apigatewayv2 CreateVpcLink; REST (v1) links allow 255
 
 
 class VpcLinkSpec(CamelModel):
@@ -136,6 +138,18 @@ class Replacement(CamelModel):
     reason: str
 
 
+class UsedBy(CamelModel):
+    """A PrivateIntegration that uses this VpcLink, and the link id it reports using now."""
+
+    name: str  # namespace/name
+    connection_id: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unknown(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Inside a list a null would reach the apiserver as a value, not as "absent".
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
 class VpcLinkStatus(CamelModel):
     """The operator's memory between passes; everything else is re-read from AWS."""
 
@@ -146,4 +160,8 @@ class VpcLinkStatus(CamelModel):
     status_message: str | None = None
     replacement: Replacement | None = None
     retired_vpc_link_ids: list[str] = Field(default_factory=list)
+    # Tag keys this operator set on the link: adopting never removes a tag it did not set.
+    managed_tag_keys: list[str] = Field(default_factory=list)
+    used_by: list[UsedBy] = Field(default_factory=list)
+    used_by_count: int = 0
     conditions: list[dict[str, object]] = Field(default_factory=list)

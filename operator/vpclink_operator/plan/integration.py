@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, replace
 
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import (
+    CREATED_STAGE_DESCRIPTION,
     HttpApiSnapshot,
     HttpIntegrationFields,
     HttpIntegrationSpec,
     LinkInUse,
     ObservedHttpIntegration,
+    ObservedResource,
     ObservedRestIntegration,
     ObservedRoute,
     PrivateIntegrationSpec,
@@ -101,11 +103,17 @@ class CreateDeployment:
     # When the deployment creates the stage, or must switch the stage variable in the same step as the
     # integration it deploys (moving to a VPC link V2 changes both: neither may go live alone).
     variables: Mapping[str, str] | None = None
+    creates_stage: bool = False  # the new stage is marked as the operator's (CREATED_STAGE_DESCRIPTION)
+
+
+@dataclass(frozen=True)
+class DeleteStage:
+    stage: str
 
 
 IntegrationAction = (CreateHttpIntegration | UpdateHttpIntegration | DeleteHttpIntegration | CreateRoute
                      | RetargetRoute | DeleteRoute | PutMethod | PutRestIntegration | DeleteRestIntegration
-                     | DeleteMethod | SetStageVariable | CreateDeployment)
+                     | DeleteMethod | SetStageVariable | CreateDeployment | DeleteStage)
 
 
 @dataclass(frozen=True)
@@ -118,7 +126,7 @@ class IntegrationWorld:
     http: HttpApiSnapshot | None = None
     rest: RestApiSnapshot | None = None
     deleting: bool = False
-    # Why the integration target cannot work (pre-flight, naming the spec field), or None.
+    # Why the load balancer the integration reaches cannot work (pre-flight, naming the spec field), or None.
     preflight_failure: str | None = None
 
 
@@ -135,6 +143,12 @@ class IntegrationPlan:
 
 
 def plan_integration(world: IntegrationWorld) -> IntegrationPlan:
+    if world.deleting and world.spec.deletion_policy == "Retain":
+        return IntegrationPlan([], world.status, Health.in_progress(
+            "Retained", "deletionPolicy is Retain: the integration, its method and routes stay in AWS"), finished=True)
+    if world.preflight_failure is not None and not world.deleting:  # what is in place (if any) keeps serving
+        return IntegrationPlan([], _status(world), Health.stuck("PreflightFailed", world.preflight_failure,
+                                                                ready=world.status.connection_id is not None))
     if world.spec.http is not None:
         assert world.http is not None
         if world.deleting:
@@ -233,6 +247,10 @@ def _plan_http(world: IntegrationWorld, spec: HttpIntegrationSpec, snapshot: Htt
         route = snapshot.routes.get(key)
         if route is None:
             actions.append(CreateRoute(key, ours.id))
+        elif route.id not in owned and world.spec.adopt:  # taken over on request; ours from now on
+            route_ids[key] = route.id
+            if route.target != target:
+                actions.append(RetargetRoute(route.id, ours.id))
         elif route.id not in owned:
             conflicts.append(f"'{key}' (route {route.id} targets {route.target or 'nothing'})")
         else:
@@ -249,7 +267,8 @@ def _plan_http(world: IntegrationWorld, spec: HttpIntegrationSpec, snapshot: Htt
         return plan
     return replace(plan, requeue=False, health=Health.stuck(
         "RouteConflict", f"spec.http.routeKeys: {', '.join(conflicts)} already exist and are not owned by this "
-                         "PrivateIntegration; the operator never takes over a route it did not create"))
+                         "PrivateIntegration; the operator never takes over a route it did not create unless "
+                         "spec.adopt is true"))
 
 
 def _delete_http(world: IntegrationWorld, snapshot: HttpApiSnapshot) -> IntegrationPlan:
@@ -279,9 +298,6 @@ def _rest_matches(observed: ObservedRestIntegration, desired: RestIntegrationFie
 def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: RestApiSnapshot) -> IntegrationPlan:
     assert world.link is not None
     link_id = world.link.link_id
-    if world.preflight_failure is not None:  # the integration in place (if any) keeps serving
-        return IntegrationPlan([], _status(world), Health.stuck("PreflightFailed", world.preflight_failure,
-                                                                ready=world.status.connection_id is not None))
     resource = snapshot.resources.get(spec.resource_path)
     if resource is None:
         return IntegrationPlan([], _status(world), Health.stuck(
@@ -297,6 +313,14 @@ def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: Res
     desired = RestIntegrationFields(spec.integration_http_method, spec.uri, spec.connection_id(link_id),
                                     spec.timeout_in_millis, spec.integration_target, spec.response_transfer_mode)
     observed = method.integration if method is not None else None
+    if observed is not None and not _owns_rest_integration(world, resource, created_method) \
+            and not world.spec.adopt and not _rest_matches(observed, desired):
+        return IntegrationPlan([], _status(world), Health.stuck(
+            "IntegrationNotOwned",
+            f"spec.rest.httpMethod: {spec.http_method} {spec.resource_path} of REST API {spec.rest_api_id} already "
+            f"has an integration ({observed.type} {observed.uri or observed.connection_id}) that this "
+            "PrivateIntegration did not create; the operator never overwrites it. Set spec.adopt: true to take "
+            "it over, or integrate another method."))
     changed = observed is None or not _rest_matches(observed, desired)
     if changed:
         actions.append(PutRestIntegration(resource.id, spec.http_method, desired))
@@ -325,10 +349,16 @@ def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: Res
             if stage not in deployed:
                 variables = ({spec.stage_variable: link_id} if spec.stage_variable
                              and (stage in missing_stages or stage in switched_by_deployment) else None)
-                actions.append(CreateDeployment(stage, variables))
+                actions.append(CreateDeployment(stage, variables, creates_stage=stage in missing_stages))
     return _progress(world, actions, link_id, f"{spec.http_method} {spec.resource_path}", [],
                      integration_id=f"{resource.id}/{spec.http_method}", resource_id=resource.id,
                      created_method=created_method, deployed_stages=deployed)
+
+
+def _owns_rest_integration(world: IntegrationWorld, resource: ObservedResource, created_method: bool) -> bool:
+    """Ours: on a method we created, or put (or adopted) by us before, as status records."""
+    assert world.spec.rest is not None
+    return created_method or world.status.integration_id == f"{resource.id}/{world.spec.rest.http_method}"
 
 
 def _delete_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: RestApiSnapshot) -> IntegrationPlan:
@@ -336,11 +366,33 @@ def _delete_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: R
     method = resource.methods.get(spec.http_method) if resource is not None else None
     actions: list[IntegrationAction] = []
     if resource is not None and method is not None:
-        if method.integration is not None:
+        created = bool(world.status.created_method) or method.operation_name == owner_marker(world.owner_uid)
+        if method.integration is not None and _owns_rest_integration(world, resource, created):
             actions.append(DeleteRestIntegration(resource.id, spec.http_method))
-        if world.status.created_method or method.operation_name == owner_marker(world.owner_uid):
+        if created:
             actions.append(DeleteMethod(resource.id, spec.http_method))
+    if world.status.integration_id and spec.deploy_on_change:
+        actions += _release_stages(world, spec, snapshot, removed=actions)
     if not actions:
         return IntegrationPlan([], world.status, Health.in_progress("Deleted", "integration deleted"), finished=True)
     return IntegrationPlan(actions, world.status, Health.in_progress("Deleting", "deleting the integration"),
                            requeue=True)
+
+
+def _release_stages(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: RestApiSnapshot,
+                    removed: list[IntegrationAction]) -> list[IntegrationAction]:
+    """After our integration is gone, the stages we deploy must stop serving it: a deployed snapshot keeps
+    referencing the VPC link, and AWS refuses to delete the link until then. Redeploy them; when the API has
+    no method left to deploy, delete a stage only if the operator created it (else the VpcLink reports it)."""
+    stale = [stage for stage in spec.stages if stage in snapshot.stages
+             and (removed or stage not in world.status.deployed_stages)]
+    gone = {(type(action), action.resource_id, action.http_method) for action in removed
+            if isinstance(action, DeleteRestIntegration | DeleteMethod)}
+    integrated_after = [method.integration is not None and (DeleteRestIntegration, resource.id, name) not in gone
+                        for resource in snapshot.resources.values() for name, method in resource.methods.items()
+                        if (DeleteMethod, resource.id, name) not in gone]
+    if integrated_after and all(integrated_after):
+        return [CreateDeployment(stage) for stage in stale]
+    if integrated_after:  # a method without an integration: AWS refuses every deployment until it has one
+        return []
+    return [DeleteStage(stage) for stage in stale if snapshot.stages[stage].description == CREATED_STAGE_DESCRIPTION]

@@ -13,6 +13,8 @@ from typing import Literal
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.vpclink import (
     LINK_VERSIONS,
+    OWNER_NAME_TAG,
+    OWNER_NAMESPACE_TAG,
     OWNER_UID_TAG,
     DesiredLink,
     ObservedLink,
@@ -72,6 +74,7 @@ class VpcLinkWorld:
     dependants: Sequence[str] = ()  # "namespace/name" of PrivateIntegrations that use this VpcLink
     # link id -> dependants that still report it in their status.connectionId
     still_used: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    live_owner_uids: frozenset[str] = frozenset()  # UIDs of every VpcLink object that exists now
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,15 @@ class _LinkPlanner:
         current = self._current_link()
         if current is None:
             return self._create_primary()
+        owner = _foreign_owner(current, self.world.owner_uid)
+        if self.desired.adopt_id and owner is not None and current.tags[OWNER_UID_TAG] in self.world.live_owner_uids:
+            # Nothing about that link changes, and this object never records it as its own.
+            return self._finish(None, Health.stuck(
+                "AdoptionRefused",
+                f"spec.vpcLinkId: link {current.id} is managed by VpcLink {owner}; a link another VpcLink "
+                "manages is never adopted. Reference that VpcLink from your PrivateIntegrations instead "
+                "(its spec.allowedNamespaces can grant your namespace), or remove spec.vpcLinkId.",
+            ))
         if current.status == "DELETING":
             return self._finish(current, Health.in_progress(
                 "DeletedOutOfBand",
@@ -203,7 +215,10 @@ class _LinkPlanner:
         missing = {k: v for k, v in self.desired.tags.items() if current.tags.get(k) != v}
         if missing:
             self.actions.append(TagLink(current.id, missing))
-        extra = tuple(sorted(k for k in current.tags if k not in self.desired.tags and not k.startswith("aws:")))
+        # A link the operator created carries only its tags; an adopted one keeps the tags others put on it,
+        # and loses only keys this operator set itself.
+        extra = tuple(sorted(k for k in current.tags if k not in self.desired.tags and not k.startswith("aws:")
+                             and (not self.desired.adopt_id or k in self.before.managed_tag_keys)))
         if extra:
             self.actions.append(UntagLink(current.id, extra))
 
@@ -275,7 +290,8 @@ class _LinkPlanner:
                       if self.replacement else "creating the new link")
             return Health.in_progress("Replacing", f"replacing link {current.id}: {detail}", ready=available)
         if current.status == "FAILED":
-            return Health.stuck("Failed", f"AWS reports link {current.id} FAILED: {current.status_message}")
+            return Health.stuck("Failed", f"{_failed_field(self.desired.api_type, current.status_message)}: AWS "
+                                          f"reports link {current.id} FAILED: {current.status_message}")
         if current.status == "INACTIVE":
             return Health.stuck("Inactive", INACTIVE_MESSAGE)
         if failed_replacement is not None:
@@ -310,10 +326,27 @@ class _LinkPlanner:
             status_message=(current.status_message or None) if current else None,
             replacement=self.replacement,
             retired_vpc_link_ids=self.retired,
+            managed_tag_keys=sorted(self.desired.tags) if current else self.before.managed_tag_keys,
             conditions=self.before.conditions,
         )
         self.events.extend(_transition_events(self.before, status))
         return VpcLinkPlan(self.actions, status, health, self.events, requeue=requeue)
+
+
+def _foreign_owner(link: ObservedLink, owner_uid: str) -> str | None:
+    """`namespace/name (uid ...)` of the object whose owner tags the link carries, if not ours."""
+    uid = link.tags.get(OWNER_UID_TAG)
+    if uid is None or uid == owner_uid:
+        return None
+    return f"{link.tags.get(OWNER_NAMESPACE_TAG, '?')}/{link.tags.get(OWNER_NAME_TAG, '?')} (uid {uid})"
+
+
+def _failed_field(api_type: str, message: str) -> str:
+    """The spec field a FAILED link's reason points at: REST links fail on their NLB; HTTP links on
+    their subnets, unless AWS names the security groups."""
+    if api_type == "REST":
+        return "spec.targetArns"
+    return "spec.securityGroupIds" if "security group" in message.lower() else "spec.subnetIds"
 
 
 def _transition_events(before: VpcLinkStatus, after: VpcLinkStatus) -> list[Event]:
@@ -344,7 +377,9 @@ def _plan_deletion(world: VpcLinkWorld) -> VpcLinkPlan:
         ours.append(current)
     else:
         ours = [i for i in ours if i != current]  # Retain: the serving link stays, though it carries our tags
-    remaining = [world.observed[i] for i in dict.fromkeys(ours) if i in world.observed]
+    # A link that carries another object's owner tags (an adoption that was refused) is never ours to delete.
+    remaining = [world.observed[i] for i in dict.fromkeys(ours)
+                 if i in world.observed and _foreign_owner(world.observed[i], world.owner_uid) is None]
     actions: list[Action] = [DeleteLink(link.id) for link in remaining if link.status != "DELETING"]
     if not remaining:
         return VpcLinkPlan([], status, Health.in_progress("Deleted", "all links are deleted"), finished=True)

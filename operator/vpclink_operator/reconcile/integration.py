@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from vpclink_operator import preflight
-from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, RateLimited
+from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsTerminal, RateLimited
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import (
@@ -29,6 +29,7 @@ from vpclink_operator.plan.integration import (
     DeleteMethod,
     DeleteRestIntegration,
     DeleteRoute,
+    DeleteStage,
     IntegrationAction,
     IntegrationPlan,
     IntegrationWorld,
@@ -56,6 +57,7 @@ class ManagedLink:
     vpc_link_id: str | None
     vpc_link_status: str | None
     allowed_namespaces: tuple[str, ...]
+    uid: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class IntegrationObject:
     status: PrivateIntegrationStatus
     managed_link: ManagedLink | None  # the VpcLink named by spec.vpcLinkRef, if it exists
     deleting: bool = False
+    # Older PrivateIntegrations (namespace/name) that claim the same method or route, from the index.
+    claimed_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -86,6 +90,12 @@ async def reconcile_integration(services: Services, obj: IntegrationObject, max_
         return IntegrationOutcome(status, Health.stuck("InvalidSpec", message),
                                   [Event("Warning", "InvalidSpec", message)])
     status = status.model_copy(update={"api_type": spec.api_type})
+    if obj.claimed_by and not obj.deleting:
+        field_name = "spec.rest.httpMethod" if spec.rest else "spec.http.routeKeys"
+        return IntegrationOutcome(status, Health.stuck("AlreadyIntegrated", (
+            f"{field_name}: the same {'method' if spec.rest else 'route'} is already managed by PrivateIntegration "
+            f"{', '.join(obj.claimed_by)}; two PrivateIntegrations never share one. Delete one of them, or point "
+            "this one at another method or route.")))
     try:
         link = await _resolve_link(services, spec, obj, max_age)
         if not isinstance(link, LinkInUse):
@@ -102,7 +112,7 @@ async def reconcile_integration(services: Services, obj: IntegrationObject, max_
     except (AwsError, RateLimited) as exc:
         return _aws_failure(status, exc)
     plan = plan_integration(world)
-    return await _apply(services, spec, link.region, plan)
+    return await _apply(services, spec, link.region, plan, deleting=obj.deleting)
 
 
 async def _resolve_link(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject,
@@ -171,8 +181,12 @@ def _preflight_due(obj: IntegrationObject, link: LinkInUse) -> bool:
 
 async def _preflight_failure(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject,
                              link: LinkInUse, max_age: float) -> str | None:
-    if spec.rest is None or not spec.rest.integration_target or not link.link_id or obj.deleting \
-            or not _preflight_due(obj, link):
+    """What pre-flight finds wrong with the load balancer the integration reaches: an observation for the planner."""
+    if not link.link_id or obj.deleting or not _preflight_due(obj, link):
+        return None
+    if spec.http is not None:
+        return await preflight.check_http_integration(spec.http.integration_uri, link.region, services.elbv2)
+    if spec.rest is None or not spec.rest.integration_target:
         return None
     observed = (await services.inventory.links(link.region, "HTTP", max_age)).get(link.link_id)
     if observed is None:
@@ -196,7 +210,7 @@ async def _observe(services: Services, spec: PrivateIntegrationSpec, obj: Integr
 
 
 async def _apply(services: Services, spec: PrivateIntegrationSpec, region: str,
-                 plan: IntegrationPlan) -> IntegrationOutcome:
+                 plan: IntegrationPlan, *, deleting: bool) -> IntegrationOutcome:
     status, events = plan.status, list(plan.events)
     waiting: list[str] = []
     try:
@@ -204,6 +218,11 @@ async def _apply(services: Services, spec: PrivateIntegrationSpec, region: str,
             try:
                 status = await _apply_one(services, spec, region, action, status)
             except AwsInUse as exc:  # e.g. routes we do not own still target the integration
+                waiting.append(f"{exc.code}: {exc.message}")
+            except AwsTerminal as exc:
+                if not (deleting and isinstance(action, CreateDeployment)):
+                    raise
+                # Another integration's teardown emptied the API meanwhile: the next pass plans from a new look.
                 waiting.append(f"{exc.code}: {exc.message}")
     except (AwsError, RateLimited) as exc:
         return _aws_failure(status, exc, events)
@@ -249,14 +268,21 @@ async def _apply_one(services: Services, spec: PrivateIntegrationSpec, region: s
         await rest.put_integration(region, rest_api_id, action.resource_id, action.http_method, action.fields)
     elif isinstance(action, DeleteRestIntegration):
         await rest.delete_integration(region, rest_api_id, action.resource_id, action.http_method)
+        return status.model_copy(update={"deployed_stages": []})  # the stages still serve it until redeployed
     elif isinstance(action, DeleteMethod):
         await rest.delete_method(region, rest_api_id, action.resource_id, action.http_method)
     elif isinstance(action, SetStageVariable):
         await rest.set_stage_variable(region, rest_api_id, action.stage, action.name, action.value)
     elif isinstance(action, CreateDeployment):
-        deployment_id = await rest.create_deployment(region, rest_api_id, action.stage, action.variables)
+        # Coalesced per (API, stage): one deployment started after this request covers it.
+        deployment_id = await services.deployments.run(
+            (region, rest_api_id, action.stage),
+            lambda: rest.create_deployment(region, rest_api_id, action.stage, action.variables,
+                                           new_stage=action.creates_stage))
         return status.model_copy(update={"last_deployment_id": deployment_id,
                                          "deployed_stages": [*status.deployed_stages, action.stage]})
+    elif isinstance(action, DeleteStage):
+        await rest.delete_stage(region, rest_api_id, action.stage)
     return status
 
 

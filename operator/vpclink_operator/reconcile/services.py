@@ -11,6 +11,7 @@ from vpclink_operator.aws.http_v2 import HttpV2Adapter, HttpV2Integrations
 from vpclink_operator.aws.links import LinkAdapter
 from vpclink_operator.aws.ratelimit import RateLimiter
 from vpclink_operator.aws.rest_v1 import RestV1Adapter, RestV1Integrations
+from vpclink_operator.coalesce import Coalescer
 from vpclink_operator.config import Settings
 from vpclink_operator.inventory import LinkInventory, Snapshots
 from vpclink_operator.models.integration import HttpApiSnapshot, RestApiSnapshot
@@ -29,6 +30,7 @@ class Services:
     rest_integrations: RestV1Integrations
     http_apis: Snapshots[tuple[str, str], HttpApiSnapshot]  # (region, apiId) -> the whole HTTP API
     rest_apis: Snapshots[tuple[str, str], RestApiSnapshot]  # (region, restApiId) -> the whole REST API
+    deployments: Coalescer[tuple[str, str, str], str]  # (region, restApiId, stage) -> deployment id
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -36,4 +38,5 @@ class Services:
         links: dict[ApiType, LinkAdapter] = {"HTTP": HttpV2Adapter(aws), "REST": RestV1Adapter(aws)}
         http, rest = HttpV2Integrations(aws), RestV1Integrations(aws)
         return cls(settings, aws, links, LinkInventory(links), Ec2Adapter(aws), Elbv2Adapter(aws), http, rest,
-                   Snapshots(lambda key: http.snapshot(*key)), Snapshots(lambda key: rest.snapshot(*key)))
+                   Snapshots(lambda key: http.snapshot(*key)), Snapshots(lambda key: rest.snapshot(*key)),
+                   Coalescer())

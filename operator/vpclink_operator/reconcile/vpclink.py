@@ -7,6 +7,7 @@ it takes plain data and returns a `VpcLinkOutcome` that the handler writes and p
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -15,13 +16,16 @@ from pydantic import ValidationError
 
 from vpclink_operator import preflight
 from vpclink_operator.aws.errors import AwsError, AwsInUse, RateLimited
+from vpclink_operator.aws.regions import known_regions
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Condition, Health
 from vpclink_operator.models.vpclink import (
+    HTTP_LINK_NAME_MAX,
     DesiredLink,
     ObservedLink,
     Owner,
     Replacement,
+    UsedBy,
     VpcLinkSpec,
     VpcLinkStatus,
 )
@@ -53,6 +57,8 @@ class VpcLinkObject:
     deleting: bool = False
     dependants: Sequence[str] = ()
     still_used: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    used_by: Sequence[UsedBy] = ()  # from the PrivateIntegration index, written to status.usedBy
+    live_owner_uids: frozenset[str] = frozenset()  # UIDs of every VpcLink object (from the index)
 
 
 @dataclass
@@ -65,23 +71,51 @@ class VpcLinkOutcome:
 
 
 async def reconcile_vpc_link(services: Services, obj: VpcLinkObject, max_age: float) -> VpcLinkOutcome:
+    outcome = await _reconcile(services, obj, max_age)
+    # Who uses this link comes from the index; it rides along with whatever else this pass wrote.
+    outcome.status = outcome.status.model_copy(update={"used_by": list(obj.used_by),
+                                                       "used_by_count": len(obj.used_by)})
+    return outcome
+
+
+async def _reconcile(services: Services, obj: VpcLinkObject, max_age: float) -> VpcLinkOutcome:
     try:
         spec = VpcLinkSpec.model_validate(obj.spec)
     except ValidationError as exc:
-        message = describe_validation_error("spec", exc)
-        return VpcLinkOutcome(obj.status.model_copy(update={"observed_generation": obj.generation}),
-                              Health.stuck("InvalidSpec", message),
-                              [Event("Warning", "InvalidSpec", message)])
+        return _invalid(obj, describe_validation_error("spec", exc))
     desired = DesiredLink.from_spec(spec, obj.owner, services.settings.default_region)
+    problem = _unusable(desired, spec)
+    if problem is not None and not obj.deleting:
+        return _invalid(obj, problem)
     try:
-        observed = await services.inventory.links(desired.region, desired.api_type, max_age)
+        # A Region botocore does not know holds nothing of ours, and has no endpoint to ask.
+        observed = (await services.inventory.links(desired.region, desired.api_type, max_age)
+                    if desired.region in known_regions() else {})
     except (AwsError, RateLimited) as exc:
         return _aws_failure(obj.status, exc)
     plan = plan_vpc_link(VpcLinkWorld(
         desired=desired, owner_uid=obj.owner.uid, generation=obj.generation, status=obj.status,
         observed=observed, deleting=obj.deleting, dependants=obj.dependants, still_used=obj.still_used,
+        live_owner_uids=obj.live_owner_uids,
     ))
     return await _apply(services, desired, plan)
+
+
+def _invalid(obj: VpcLinkObject, message: str) -> VpcLinkOutcome:
+    return VpcLinkOutcome(obj.status.model_copy(update={"observed_generation": obj.generation}),
+                          Health.stuck("InvalidSpec", message), [Event("Warning", "InvalidSpec", message)])
+
+
+def _unusable(desired: DesiredLink, spec: VpcLinkSpec) -> str | None:
+    """What the schema cannot see: the Regions botocore knows, and the default name's length."""
+    if desired.region not in known_regions():
+        return (f"spec.region: {desired.region} is not an AWS Region that API Gateway is known to serve "
+                "(botocore's endpoint data); check the spelling, for example us-east-2")
+    if desired.api_type == "HTTP" and desired.name and len(desired.name) > HTTP_LINK_NAME_MAX:
+        which = "spec.name" if spec.name else f'spec.name: the default name "{desired.name}"'
+        return (f"{which} is {len(desired.name)} characters; HTTP VPC link names are at most "
+                f"{HTTP_LINK_NAME_MAX}. Set a shorter spec.name")
+    return None
 
 
 async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) -> VpcLinkOutcome:
@@ -105,7 +139,7 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
                 created = await adapter.create_link(desired)
                 services.inventory.remember(region, api_type, created.id, created)
                 logger.debug("created VPC link %s (%s)", created.id, action.reason,
-                            extra={"operation": "CreateVpcLink", "vpc_link_id": created.id})
+                             extra={"operation": "CreateVpcLink", "vpc_link_id": created.id})
                 status = _record_created(status, created, action)
                 events.append(Event("Normal", "Created", f"created link {created.id} ({action.reason})"))
             elif isinstance(action, UpdateLink):
@@ -122,8 +156,9 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
                 touched[action.link_id] = None
                 events.append(Event("Normal", "Deleted", f"deleting link {action.link_id}"))
         except AwsInUse as exc:
-            # AWS still sees a reference (e.g. a deployed stage): not an error, wait and retry.
-            waiting_on_aws.append(f"{exc.code}: {exc.message}")
+            # Every dependant the operator knows has let go of this link (deletion and retirement wait
+            # for that), so what AWS still sees is held outside the operator.
+            waiting_on_aws.append(describe_references(exc.message))
         except (AwsError, RateLimited) as exc:
             # What was written is seen by the next pass: it re-lists, being in motion.
             outcome = _aws_failure(status, exc, health)
@@ -135,11 +170,41 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
     except (AwsError, RateLimited) as exc:
         return _aws_failure(status, exc, health)
     if waiting_on_aws:
-        health = Health.in_progress("WaitingForReferences", "; ".join(waiting_on_aws), ready=health.ready.status)
+        message = (f"{'; '.join(waiting_on_aws)}. {RELEASE_HINT}")
+        return VpcLinkOutcome(status, Health.stuck("ReferencedOutsideOperator", message, ready=health.ready.status),
+                              [*events, Event("Warning", "ReferencedOutsideOperator", message)])
     if unverified:
         health = _with_note(health, "; ".join(unverified))
-    return VpcLinkOutcome(status, health, events, requeue=plan.requeue or bool(waiting_on_aws),
-                          finished=plan.finished)
+    return VpcLinkOutcome(status, health, events, requeue=plan.requeue, finished=plan.finished)
+
+
+RELEASE_HINT = (
+    "To release it, redeploy each named stage without that integration (or delete the stage), or delete "
+    "the integrations the operator does not manage; stages listed in a PrivateIntegration's spec.rest.stages "
+    "are redeployed by the operator. It checks again at every resync and finishes by itself once AWS "
+    "lets the link go.")
+# AWS: "... Vpc link 'x', is referenced in [api:GET:/:test, ...] in format of [RESTApiId:Method:Resource:Stage]."
+# (REST links), or "... in format of [Method:Resource]." (HTTP links: the routes of an integration).
+_REFERENCES = re.compile(r"'(?P<link>[^']+)',? is referenced in \[(?P<refs>[^\]]*)\]")
+
+
+def describe_references(aws_message: str) -> str:
+    """AWS's "is referenced in" text, with each REST API, method, resource and stage named."""
+    found = _REFERENCES.search(aws_message)
+    if found is None:
+        return f"AWS refuses to delete the link: {aws_message}"
+    named = []
+    for ref in (r.strip() for r in found["refs"].split(",") if r.strip()):
+        parts = ref.split(":")
+        if len(parts) == 4:
+            api, method, resource, stage = parts
+            named.append(f"REST API {api} resource {resource} method {method} deployed in stage {stage}")
+        elif len(parts) == 2:
+            method, resource = parts
+            named.append(f"an HTTP API integration used by {method} {resource}")
+        else:
+            named.append(ref)
+    return f"link {found['link']} is still referenced outside the operator by {'; '.join(named)}"
 
 
 def _record_created(status: VpcLinkStatus, created: ObservedLink, action: CreateLink) -> VpcLinkStatus:
