@@ -77,22 +77,14 @@ def _staging_replaces(workdir: Path) -> list[str]:
 
 
 def build_kube_apiserver() -> None:
-    target = bin_path("kube-apiserver")
-    if target.exists():
+    if bin_path("kube-apiserver").exists():
         return
-    work = cache_dir() / "src" / "kube-apiserver"
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "go.mod").write_text("module vpclink.dev/hack/kubeapiserver\n\ngo 1.25.0\n")
+    # The staging modules k8s.io/kubernetes replaces with ./staging paths come from the proxy instead.
+    probe = cache_dir() / "src" / "kube-apiserver"
+    probe.mkdir(parents=True, exist_ok=True)
+    (probe / "go.mod").write_text("module vpclink.dev/hack/kube-apiserver\n\ngo 1.25.0\n")
     staging_version = "v0." + KUBERNETES_VERSION.split(".", 1)[1]
-    replaces = "\n".join(f"\t{m} => {m} {staging_version}" for m in _staging_replaces(work))
-    (work / "go.mod").write_text(
-        "module vpclink.dev/hack/kubeapiserver\n\ngo 1.25.0\n\n"
-        f"require k8s.io/kubernetes v{KUBERNETES_VERSION}\n\nreplace (\n{replaces}\n)\n"
-    )
-    (work / "tools.go").write_text(
-        "//go:build tools\n\npackage tools\n\nimport _ \"k8s.io/kubernetes/cmd/kube-apiserver\"\n"
-    )
-    _run(["go", "mod", "tidy", "-e"], work, go_env())
+    replaces = "\n".join(f"\t{m} => {m} {staging_version}" for m in _staging_replaces(probe))
     # Stamp the version the way Kubernetes' own build does, so /version reports a parseable
     # release (kubectl, helm and kopf read it).
     major, minor, _ = KUBERNETES_VERSION.split(".")
@@ -103,27 +95,33 @@ def build_kube_apiserver() -> None:
         for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
         for key, value in stamps.items()
     ])
-    _run(["go", "build", "-trimpath", f"-ldflags={ldflags}", "-o", str(target) + ".tmp",
-          "k8s.io/kubernetes/cmd/kube-apiserver"], work, go_env())
-    os.replace(str(target) + ".tmp", target)
+    _build_go_tool("kube-apiserver", f"k8s.io/kubernetes v{KUBERNETES_VERSION}", "k8s.io/kubernetes/cmd/kube-apiserver",
+                   replaces=replaces, build_flags=(f"-ldflags={ldflags}",))
 
 
 def build_etcd() -> None:
-    target = bin_path("etcd")
-    if target.exists():
+    _build_go_tool("etcd", f"go.etcd.io/etcd/server/v3 v{ETCD_VERSION}", "go.etcd.io/etcd/server/v3")
+
+
+def _build_go_tool(name: str, require: str, package: str, *, replaces: str = "",
+                   build_flags: tuple[str, ...] = ("-ldflags=-s -w",), version_stamp: str | None = None) -> None:
+    """Build `package` into bin/`name` through a small wrapper module that requires `require`.
+
+    With `version_stamp`, a stamp file beside the binary says which version it is, so a bump rebuilds it.
+    """
+    target, stamp = bin_path(name), bin_path(f"{name}.version")
+    if target.exists() and (version_stamp is None or (stamp.exists() and stamp.read_text() == version_stamp)):
         return
-    work = cache_dir() / "src" / "etcd"
+    work = cache_dir() / "src" / name
     work.mkdir(parents=True, exist_ok=True)
-    (work / "go.mod").write_text(
-        f"module vpclink.dev/hack/etcd\n\ngo 1.25.0\n\nrequire go.etcd.io/etcd/server/v3 v{ETCD_VERSION}\n"
-    )
-    (work / "tools.go").write_text(
-        "//go:build tools\n\npackage tools\n\nimport _ \"go.etcd.io/etcd/server/v3\"\n"
-    )
+    replace_block = f"\nreplace (\n{replaces}\n)\n" if replaces else ""
+    (work / "go.mod").write_text(f"module vpclink.dev/hack/{name}\n\ngo 1.25.0\n\nrequire {require}\n{replace_block}")
+    (work / "tools.go").write_text(f"//go:build tools\n\npackage tools\n\nimport _ \"{package}\"\n")
     _run(["go", "mod", "tidy", "-e"], work, go_env())
-    _run(["go", "build", "-trimpath", "-ldflags=-s -w", "-o", str(target) + ".tmp",
-          "go.etcd.io/etcd/server/v3"], work, go_env())
+    _run(["go", "build", "-trimpath", *build_flags, "-o", str(target) + ".tmp", package], work, go_env())
     os.replace(str(target) + ".tmp", target)
+    if version_stamp is not None:
+        stamp.write_text(version_stamp)
 
 
 def go_module_dir(module: str, version: str) -> Path:
@@ -149,26 +147,16 @@ def build_actionlint() -> Path:
         _run(["go", "install", f"github.com/rhysd/actionlint/cmd/actionlint@v{ACTIONLINT_VERSION}"], target.parent,
              {**go_env(), "GOFLAGS": "-buildvcs=false", "GOBIN": str(target.parent)})
     return target
+
+
 def build_promtool() -> None:
-    """promtool checks and unit-tests the chart's alerting rules; no package ships it."""
-    target, stamp = bin_path("promtool"), bin_path("promtool.version")
-    if target.exists() and stamp.exists() and stamp.read_text() == PROMETHEUS_VERSION:
-        return
-    work = cache_dir() / "src" / "promtool"
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "go.mod").write_text(
-        "module vpclink.dev/hack/promtool\n\ngo 1.25.0\n\n"
-        f"require github.com/prometheus/prometheus v{PROMETHEUS_VERSION}\n"
-    )
-    (work / "tools.go").write_text(
-        "//go:build tools\n\npackage tools\n\nimport _ \"github.com/prometheus/prometheus/cmd/promtool\"\n"
-    )
-    _run(["go", "mod", "tidy", "-e"], work, go_env())
-    # remove_all_sd: without the cloud service-discovery plugins, which rule checks never use.
-    _run(["go", "build", "-trimpath", "-tags", "remove_all_sd", "-ldflags=-s -w", "-o", str(target) + ".tmp",
-          "github.com/prometheus/prometheus/cmd/promtool"], work, go_env())
-    os.replace(str(target) + ".tmp", target)
-    stamp.write_text(PROMETHEUS_VERSION)
+    """promtool checks and unit-tests the chart's alerting rules; no package ships it.
+
+    remove_all_sd: without the cloud service-discovery plugins, which rule checks never use.
+    """
+    _build_go_tool("promtool", f"github.com/prometheus/prometheus v{PROMETHEUS_VERSION}",
+                   "github.com/prometheus/prometheus/cmd/promtool",
+                   build_flags=("-tags", "remove_all_sd", "-ldflags=-s -w"), version_stamp=PROMETHEUS_VERSION)
 
 
 def unpack_kubectl_and_helm() -> None:
