@@ -84,24 +84,38 @@ def examples(fresh_aws, tmp_path) -> Path:
     return folder
 
 
-def objects_of(folder: Path) -> list[tuple[str, str]]:
+def applied_objects(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """(kind, name) -> the manifest that `kubectl apply -f folder` leaves: a later file wins (004 moves 001's
+    orders-get to the V2 link)."""
     docs = [yaml.safe_load(p.read_text()) for p in sorted(folder.glob("*.yaml"))]
-    return [({"VpcLink": "vl", "PrivateIntegration": "pi"}[d["kind"]], d["metadata"]["name"]) for d in docs]
+    return {({"VpcLink": "vl", "PrivateIntegration": "pi"}[d["kind"]], d["metadata"]["name"]): d for d in docs}
+
+
+def objects_of(folder: Path) -> list[tuple[str, str]]:
+    return list(applied_objects(folder))
+
+
+def users_of(folder: Path, link: str) -> list[str]:
+    return sorted(name for (kind, name), doc in applied_objects(folder).items()
+                  if kind == "pi" and (doc["spec"].get("vpcLinkRef") or {}).get("name") == link)
 
 
 @pytest.mark.parametrize("order", ["all-at-once", "integrations-first", "links-first"])
 def test_deleting_the_examples_completes_in_any_order(kubectl, namespace, operator, examples, aws, emulator, order):
-    """Both REST modes (Direct on GET /, StageVariable on GET /orders) share stage `test`, which the operator's
-    first deployment created; HTTP integrations share the HTTP link. No manual step, whatever the order."""
+    """REST integrations in both modes (Direct on GET / through the V1 link; StageVariable on GET /orders and
+    Direct on GET /catalog through the V2 link) share stage `test`, which the operator's first deployment
+    created; HTTP integrations share the HTTP link. No manual step, whatever the order."""
     kubectl("apply", "-n", namespace, "-f", str(examples))
     for kind, name in objects_of(examples):
         wait_ready(kubectl, namespace, kind, name, timeout=90)
+    users = users_of(examples, "nlb-link")
+    assert "root-get" in users, "the examples keep a REST integration on the V1 link"
     nlb_link = get(kubectl, namespace, "vl", "nlb-link")
-    wait_for(lambda: get(kubectl, namespace, "vl", "nlb-link")["status"].get("usedByCount") == 2, what="usedBy")
+    wait_for(lambda: get(kubectl, namespace, "vl", "nlb-link")["status"].get("usedByCount") == len(users),
+             what="usedBy")
     link_id = nlb_link["status"]["vpcLinkId"]
     assert get(kubectl, namespace, "vl", "nlb-link")["status"]["usedBy"] == [
-        {"name": f"{namespace}/orders-get", "connectionId": link_id},
-        {"name": f"{namespace}/root-get", "connectionId": link_id}]
+        {"name": f"{namespace}/{user}", "connectionId": link_id} for user in users]
     rest_api = next(i["id"] for i in aws("apigateway").get_rest_apis()["items"])
 
     if order == "all-at-once":
