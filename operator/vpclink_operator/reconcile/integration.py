@@ -274,9 +274,11 @@ async def _apply_one(services: Services, spec: PrivateIntegrationSpec, region: s
     elif isinstance(action, SetStageVariable):
         await rest.set_stage_variable(region, rest_api_id, action.stage, action.name, action.value)
     elif isinstance(action, CreateDeployment):
-        # Coalesced per (API, stage): one deployment started after this request covers it.
+        # Coalesced per (API, stage): one deployment started after this request covers it. Variables and
+        # stage creation are part of the key, so a deployment that must switch a variable is never covered
+        # by one that does not.
         deployment_id = await services.deployments.run(
-            (region, rest_api_id, action.stage),
+            (region, rest_api_id, action.stage, tuple(sorted((action.variables or {}).items())), action.creates_stage),
             lambda: rest.create_deployment(region, rest_api_id, action.stage, action.variables,
                                            new_stage=action.creates_stage))
         return status.model_copy(update={"last_deployment_id": deployment_id,

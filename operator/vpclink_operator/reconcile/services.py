@@ -30,7 +30,8 @@ class Services:
     rest_integrations: RestV1Integrations
     http_apis: Snapshots[tuple[str, str], HttpApiSnapshot]  # (region, apiId) -> the whole HTTP API
     rest_apis: Snapshots[tuple[str, str], RestApiSnapshot]  # (region, restApiId) -> the whole REST API
-    deployments: Coalescer[tuple[str, str, str], str]  # (region, restApiId, stage) -> deployment id
+    # (region, restApiId, stage, stage variables, creates the stage) -> deployment id
+    deployments: Coalescer[tuple[str, str, str, tuple[tuple[str, str], ...], bool], str]
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
