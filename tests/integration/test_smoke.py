@@ -40,12 +40,14 @@ def test_crds_are_served(kubectl, crds) -> None:
     assert resources
 
 
-def test_operator_starts_answers_health_and_stops_on_sigterm(crds, operator_env, tmp_path: Path) -> None:
+def test_operator_starts_answers_health_and_stops_on_sigterm(crds, operator_env, namespace, tmp_path: Path) -> None:
+    # Its own namespace: other tests leave objects in namespaces that never finish terminating (no
+    # controller-manager), and Events posted there are refused and retried by kopf for ~40 s on shutdown.
     port = controlplane.free_port()
     log = (tmp_path / "operator.log").open("wb")
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("vpclink-operator")), "--port", str(port),
-         "--log-format", "json"],
+         "--log-format", "json", "--namespace", namespace],
         env=operator_env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
