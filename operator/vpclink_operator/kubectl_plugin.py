@@ -83,12 +83,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     namespace = args.namespace or active.get("context", {}).get("namespace") or "default"
     cluster = Cluster(client.CustomObjectsApi(api), client.CoreV1Api(api), namespace)
     try:
-        lines = tree(cluster, args.name) if args.command == "tree" else why(cluster, KINDS[args.kind], args.name)
+        plural, name = target(args.kind if args.command == "why" else "vl", args.name)
+        if args.command == "tree" and plural != "vpclinks":
+            raise ValueError("tree shows a VpcLink: `kubectl vpclink tree NAME`")
+    except ValueError as exc:
+        print(f"kubectl-vpclink: {exc}", file=sys.stderr)
+        return 1
+    try:
+        lines = tree(cluster, name) if args.command == "tree" else why(cluster, plural, name)
     except ApiException as exc:
-        print(f"kubectl-vpclink: {exc.status} {exc.reason}", file=sys.stderr)
+        print(f"kubectl-vpclink: {exc.status} {exc.reason}: {plural} {namespace}/{name}", file=sys.stderr)
         return 1
     print("\n".join(lines))
     return 0
+
+
+def target(kind: str, name: str) -> tuple[str, str]:
+    """The plural and name of `NAME`, or of kubectl's `KIND/NAME` (`vl/orders`, `pi/orders-get`)."""
+    prefix, slash, bare = name.partition("/")
+    if not slash:
+        return KINDS[kind], name
+    if prefix.lower() not in KINDS:
+        raise ValueError(f"unknown kind {prefix!r} in {name!r}: use one of {', '.join(sorted(KINDS))}")
+    return KINDS[prefix.lower()], bare
 
 
 def _parser() -> argparse.ArgumentParser:

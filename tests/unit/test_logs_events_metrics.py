@@ -11,7 +11,7 @@ import prometheus_client
 import pytest
 
 from vpclink_operator import metrics
-from vpclink_operator.kubectl_plugin import FIXES, _fix
+from vpclink_operator.kubectl_plugin import FIXES, _fix, target
 from vpclink_operator.logs import (
     AwsOperations,
     ObjectJsonFormatter,
@@ -164,3 +164,12 @@ def test_why_advice_follows_the_stalled_reason_first() -> None:
     assert _fix(conditions(Health.in_progress("Pending", "..."))) == FIXES["Pending"]
     assert _fix(conditions(Health.available("Available", "..."))).startswith("Nothing to fix: Ready.")
     assert "see the message" in _fix(conditions(Health.stuck("SomethingNew", "...")))
+
+
+def test_plugin_names_take_kubectls_kind_prefix() -> None:
+    assert target("vl", "orders") == ("vpclinks", "orders")
+    assert target("pi", "orders-get") == ("privateintegrations", "orders-get")
+    assert target("vl", "vl/orders") == ("vpclinks", "orders")
+    assert target("vl", "pi/orders-get") == ("privateintegrations", "orders-get")
+    with pytest.raises(ValueError, match="unknown kind 'deploy'"):
+        target("vl", "deploy/orders")

@@ -708,6 +708,15 @@ def test_deletion_waits_for_dependants_and_names_them() -> None:
     assert "pay/checkout" in plan.health.reconciling.message
 
 
+def test_deletion_waiting_for_dependants_keeps_the_link_status_current() -> None:
+    """Dependants wait for AVAILABLE: a link deleted while PENDING must not stay PENDING for them."""
+    plan = deletion(link("l1"), before=status("l1", "PENDING"), dependants=["shop/orders-api"])
+
+    assert plan.actions == []
+    assert plan.status.vpc_link_status == "AVAILABLE"
+    assert plan.health.ready.status
+
+
 def test_deletion_deletes_current_replacement_retired_and_owner_tagged_links() -> None:
     plan = deletion(
         link("cur1"), link("rep1", "PENDING", like=NEW_SUBNETS), link("ret1"), link("orphan1"),

@@ -370,6 +370,12 @@ def _plan_deletion(world: VpcLinkWorld) -> VpcLinkPlan:
     current = status.vpc_link_id or world.desired.adopt_id
     if current and not world.desired.retain:
         if world.dependants:
+            # The dependants wait for AVAILABLE: keep AWS's status showing, or a link deleted while PENDING
+            # would stay PENDING for them, and each would wait for the other forever.
+            if current in world.observed:
+                observed = world.observed[current]
+                status = status.model_copy(update={"vpc_link_status": observed.status,
+                                                   "status_message": observed.status_message or None})
             return VpcLinkPlan([], status, Health.in_progress(
                 "WaitingForDependants",
                 f"deletion waits: PrivateIntegration(s) {', '.join(world.dependants)} still use this link",
