@@ -744,7 +744,9 @@ def test_rest_stage_variable_differing_is_set_and_every_stage_redeployed() -> No
 
 def test_rest_stage_variable_missing_from_stage_is_set() -> None:
     spec = stage_variable_spec(deployOnChange=False)
-    snap = rest_snapshot(method(rest_integration(spec=spec, connection_id=STAGE_VAR)), stages={"test": {}})
+    # On the operator's own method: its integration is ours (issue 9: nothing else is).
+    snap = rest_snapshot(method(rest_integration(spec=spec, connection_id=STAGE_VAR), operation_name=MARKER),
+                         stages={"test": {}})
     plan = plan_integration(world(spec, rest=snap))
 
     assert plan.actions == [SetStageVariable("test", "vpcLinkId", LINK)]
@@ -902,7 +904,8 @@ def test_rest_stage_variable_link_change_switches_every_stage_and_redeploys() ->
 
 
 def test_rest_status_fields() -> None:
-    plan = plan_integration(world(REST_SPEC, rest=rest_snapshot(method(rest_integration()), stages={"test": {}}),
+    ours = method(rest_integration(), operation_name=MARKER)  # the operator's method, so its integration
+    plan = plan_integration(world(REST_SPEC, rest=rest_snapshot(ours, stages={"test": {}}),
                                   before=status(generation=None, deployed_stages=["test"]), generation=7))
 
     assert plan.status.api_type == "REST"
@@ -982,6 +985,21 @@ def test_rest_integration_the_operator_did_not_create_is_never_overwritten() -> 
         "https://legacy.example.com)")
     assert "spec.adopt: true" in plan.health.stalled.message
     assert plan.status.integration_id is None
+
+
+def test_a_hand_built_rest_integration_equal_to_the_spec_is_still_not_taken() -> None:
+    """Taken silently, it would be deleted with this PrivateIntegration (found by a user-eye QA pass)."""
+    identical = ObservedRestIntegration(type="HTTP_PROXY", integration_http_method="GET",
+                                        uri="http://orders.internal.example.com/orders", connection_type="VPC_LINK",
+                                        connection_id=LINK, timeout_in_millis=29000)
+    snap = rest_snapshot(method(identical, operation_name="ListOrders"), stages={"test": {}})
+    plan = plan_integration(world(REST_SPEC, rest=snap))
+
+    assert plan.actions == []
+    assert plan.health.stalled.reason == "IntegrationNotOwned"
+    assert plan.status.integration_id is None
+    deleting = plan_integration(world(REST_SPEC, rest=snap, deleting=True))
+    assert of_type(deleting, DeleteRestIntegration) == []
 
 
 def test_rest_adopt_takes_the_integration_over_and_records_it() -> None:

@@ -313,8 +313,10 @@ def _plan_rest(world: IntegrationWorld, spec: RestIntegrationSpec, snapshot: Res
     desired = RestIntegrationFields(spec.integration_http_method, spec.uri, spec.connection_id(link_id),
                                     spec.timeout_in_millis, spec.integration_target, spec.response_transfer_mode)
     observed = method.integration if method is not None else None
+    # Even an integration that already looks like the desired one is not ours unless status or our method
+    # says so: REST integrations carry no owner marker, and what is ours is deleted with this object.
     if observed is not None and not _owns_rest_integration(world, resource, created_method) \
-            and not world.spec.adopt and not _rest_matches(observed, desired):
+            and not world.spec.adopt:
         return IntegrationPlan([], _status(world), Health.stuck(
             "IntegrationNotOwned",
             f"spec.rest.httpMethod: {spec.http_method} {spec.resource_path} of REST API {spec.rest_api_id} already "
