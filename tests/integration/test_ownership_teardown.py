@@ -49,6 +49,18 @@ def successful(emulator: Any, operation: str) -> list[dict[str, Any]]:
     return [c for c in emulator.control.calls(operation=operation) if c["status"] < 400]
 
 
+def http_link_and_api(kubectl: Any, ns: str, network: Any, aws: Any) -> tuple[str, str, dict[str, Any]]:
+    """A Ready HTTP VpcLink `shop`, an HTTP API and an ALB listener: (link id, API id, spec.http on GET /orders)."""
+    apply(kubectl, ns, vpclink("shop", apiType="HTTP", subnetIds=network.subnets[:2]))
+    link_id = str(wait_ready(kubectl, ns, "vl", "shop")["status"]["vpcLinkId"])
+    api = aws("apigatewayv2").create_api(Name="shop", ProtocolType="HTTP")["ApiId"]
+    listener = aws("elbv2").create_listener(
+        LoadBalancerArn=network.alb_arn, Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
+    )["Listeners"][0]["ListenerArn"]
+    return link_id, api, {"apiId": api, "integrationUri": listener, "routeKeys": ["GET /orders"]}
+
+
 @pytest.fixture
 def rest_link(kubectl, namespace, operator, network) -> str:
     apply(kubectl, namespace, vpclink("nlb-link", apiType="REST", targetArns=[network.nlb_arn]))
@@ -273,15 +285,8 @@ def test_two_integrations_on_one_method_the_later_is_stalled_naming_the_other(ku
 
 def test_two_integrations_on_one_route_the_later_is_stalled_naming_the_other(kubectl, namespace, operator, network,
                                                                               aws):
-    apply(kubectl, namespace, vpclink("shop", apiType="HTTP", subnetIds=network.subnets[:2]))
-    wait_ready(kubectl, namespace, "vl", "shop")
+    _, api, http = http_link_and_api(kubectl, namespace, network, aws)
     v2 = aws("apigatewayv2")
-    api = v2.create_api(Name="shop", ProtocolType="HTTP")["ApiId"]
-    listener = aws("elbv2").create_listener(
-        LoadBalancerArn=network.alb_arn, Protocol="HTTP", Port=80,
-        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
-    )["Listeners"][0]["ListenerArn"]
-    http = {"apiId": api, "integrationUri": listener, "routeKeys": ["GET /orders"]}
     apply(kubectl, namespace, integration("first", vpcLinkRef={"name": "shop"}, http=http))
     first = wait_ready(kubectl, namespace, "pi", "first")["status"]
     apply(kubectl, namespace, integration("second", vpcLinkRef={"name": "shop"}, adopt=True,
@@ -318,15 +323,8 @@ def test_adopting_keeps_the_tags_the_operator_did_not_set(kubectl, namespace, op
 
 
 def test_retain_on_a_private_integration_leaves_it_serving(kubectl, namespace, operator, network, aws):
-    apply(kubectl, namespace, vpclink("shop", apiType="HTTP", subnetIds=network.subnets[:2]))
-    link_id = wait_ready(kubectl, namespace, "vl", "shop")["status"]["vpcLinkId"]
+    link_id, api, http = http_link_and_api(kubectl, namespace, network, aws)
     v2 = aws("apigatewayv2")
-    api = v2.create_api(Name="shop", ProtocolType="HTTP")["ApiId"]
-    listener = aws("elbv2").create_listener(
-        LoadBalancerArn=network.alb_arn, Protocol="HTTP", Port=80,
-        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
-    )["Listeners"][0]["ListenerArn"]
-    http = {"apiId": api, "integrationUri": listener, "routeKeys": ["GET /orders"]}
     apply(kubectl, namespace, integration("orders", vpcLinkRef={"name": "shop"}, deletionPolicy="Retain", http=http))
     status = wait_ready(kubectl, namespace, "pi", "orders")["status"]
 
