@@ -25,6 +25,7 @@ V = TypeVar("V")
 class _Entry(Generic[V]):
     taken: float = float("-inf")
     value: V | None = None
+    writes: int = 0  # write-throughs so far; a list that overlapped one may predate it
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -39,20 +40,36 @@ class Snapshots(Generic[K, V]):
 
     async def get(self, key: K, max_age: float) -> V:
         entry = self._entry(key)
-        if entry.value is None or self.clock() - entry.taken > max_age:
+        if self._stale(entry, max_age):
             async with entry.lock:
-                if entry.value is None or self.clock() - entry.taken > max_age:  # another caller may have listed
-                    started = self.clock()
-                    entry.value = await self.load(key)
-                    entry.taken = started
+                if self._stale(entry, max_age):  # another caller may have listed meanwhile
+                    started, writes = self.clock(), entry.writes
+                    listed = await self.load(key)
+                    if entry.writes == writes or entry.value is None:
+                        entry.value, entry.taken = listed, started
+                    # else a write answered while the list was in flight may be missing from it: keep the
+                    # written-through value, and list again at the next look.
         assert entry.value is not None
         return entry.value
+
+    def _stale(self, entry: _Entry[V], max_age: float) -> bool:
+        return entry.value is None or entry.taken == float("-inf") or self.clock() - entry.taken > max_age
 
     def peek(self, key: K) -> V | None:
         return self._entry(key).value
 
     def invalidate(self, key: K) -> None:
         self._entry(key).taken = float("-inf")
+
+    def update(self, key: K, change: Callable[[V], V]) -> None:
+        """Write-through: apply what a write's answer says to the snapshot, instead of listing again.
+
+        Nothing listed yet: nothing to update (the first list will include the write).
+        """
+        entry = self._entry(key)
+        if entry.value is not None:
+            entry.value = change(entry.value)
+            entry.writes += 1
 
 
 class LinkInventory:
@@ -77,10 +94,7 @@ class LinkInventory:
         return link
 
     def remember(self, region: str, api_type: ApiType, link_id: str, link: ObservedLink | None) -> None:
-        links = self._snapshots.peek((region, api_type))
-        if links is None:
-            return  # nothing listed yet: the next list will include it
-        if link is None:
-            links.pop(link_id, None)
-        else:
-            links[link_id] = link
+        def change(links: dict[str, ObservedLink]) -> dict[str, ObservedLink]:
+            others = {key: value for key, value in links.items() if key != link_id}
+            return others if link is None else {**others, link_id: link}
+        self._snapshots.update((region, api_type), change)
