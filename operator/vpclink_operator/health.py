@@ -1,16 +1,16 @@
 """One small HTTP server for liveness, readiness and Prometheus metrics.
 
-`/healthz` is about the process: it answers while the event loop runs. `/readyz` is about the job:
-kopf has started, and the credentials kopf logged in with can list and watch both kinds in every
-namespace the operator serves. While the apiserver refuses (RBAC missing, CRDs not installed) it
-answers 503 and says why, instead of 200 beside a log full of Forbidden watches.
+`/healthz` is about the process: it answers while the event loop runs and the scheduler turns.
+`/readyz` is about the job: kopf has started, and the credentials kopf logged in with can list and
+watch both kinds in every namespace the operator serves. While the apiserver refuses (RBAC missing,
+CRDs not installed) it answers 503 and says why, instead of 200 beside a log full of Forbidden watches.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -81,8 +81,15 @@ async def _message(resp: aiohttp.ClientResponse) -> str:
         return ""
 
 
-def build_app(readiness: Readiness) -> web.Application:
+# Why the process is not doing its job (None: it is); /healthz fails with that reason.
+Liveness = Callable[[], str | None]
+
+
+def build_app(readiness: Readiness, liveness: Liveness = lambda: None) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
+        trouble = liveness()
+        if trouble is not None:
+            return web.json_response({"status": "failing", "reason": trouble}, status=503)
         return web.json_response({"status": "ok"})
 
     async def readyz(_: web.Request) -> web.Response:
@@ -102,8 +109,9 @@ def build_app(readiness: Readiness) -> web.Application:
     return app
 
 
-async def serve(readiness: Readiness, port: int, host: str = "0.0.0.0") -> web.AppRunner:
-    runner = web.AppRunner(build_app(readiness), access_log=None)
+async def serve(readiness: Readiness, port: int, host: str = "0.0.0.0",
+                liveness: Liveness = lambda: None) -> web.AppRunner:
+    runner = web.AppRunner(build_app(readiness, liveness), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

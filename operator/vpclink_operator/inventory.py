@@ -2,8 +2,10 @@
 GET per object.
 
 Every object reads the same snapshot. A snapshot older than the caller's `max_age` is re-listed
-once (concurrent callers wait for that one list). After a write, the writer refreshes or
-invalidates what it touched, so the next pass sees the effect.
+once (concurrent callers wait for that one list). After a write, the writer applies the answer to
+the snapshot (write-through), or invalidates what it touched, so the next pass sees the effect.
+Each snapshot remembers which objects read it (`context.current_object`), so the scheduler's
+observer re-lists it on its own schedule and wakes exactly those readers when it changed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from vpclink_operator.aws.links import LinkAdapter
+from vpclink_operator.context import current_object
 from vpclink_operator.models.vpclink import ApiType, ObservedLink
 
 K = TypeVar("K", bound=Hashable)
@@ -34,11 +37,41 @@ class Snapshots(Generic[K, V]):
         self.load = load
         self.clock = clock
         self._entries: dict[K, _Entry[V]] = {}
+        self._readers: dict[K, set[str]] = {}  # who read each key in their latest pass
+        self._read_by: dict[str, set[K]] = {}
+
+    def _note_reader(self, key: K) -> None:
+        uid = current_object()
+        if uid is not None:
+            self._readers.setdefault(key, set()).add(uid)
+            self._read_by.setdefault(uid, set()).add(key)
+
+    def readers(self) -> dict[K, set[str]]:
+        return self._readers
+
+    def drop_reader(self, uid: str) -> None:
+        for key in self._read_by.pop(uid, ()):
+            readers = self._readers.get(key)
+            if readers is not None:
+                readers.discard(uid)
+                if not readers:
+                    del self._readers[key]
+
+    def age(self, key: K) -> float:
+        """Seconds since the snapshot of `key` was listed (infinite if never, or invalidated)."""
+        return self.clock() - self._entry(key).taken
+
+    async def relist(self, key: K) -> bool:
+        """List `key` now (the observer's schedule); True if what it holds changed."""
+        before = self._entry(key).value
+        after = await self.get(key, max_age=-1.0)
+        return before != after
 
     def _entry(self, key: K) -> _Entry[V]:
         return self._entries.setdefault(key, _Entry())
 
     async def get(self, key: K, max_age: float) -> V:
+        self._note_reader(key)
         entry = self._entry(key)
         if self._stale(entry, max_age):
             async with entry.lock:
@@ -78,14 +111,14 @@ class LinkInventory:
     def __init__(self, adapters: Mapping[ApiType, LinkAdapter],
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.adapters = adapters
-        self._snapshots: Snapshots[tuple[str, ApiType], dict[str, ObservedLink]] = Snapshots(self._list, clock)
+        self.snapshots: Snapshots[tuple[str, ApiType], dict[str, ObservedLink]] = Snapshots(self._list, clock)
 
     async def _list(self, key: tuple[str, ApiType]) -> dict[str, ObservedLink]:
         region, api_type = key
         return {link.id: link for link in await self.adapters[api_type].list_links(region)}
 
     async def links(self, region: str, api_type: ApiType, max_age: float) -> Mapping[str, ObservedLink]:
-        return dict(await self._snapshots.get((region, api_type), max_age))
+        return dict(await self.snapshots.get((region, api_type), max_age))
 
     async def refresh(self, region: str, api_type: ApiType, link_id: str) -> ObservedLink | None:
         """Direct GET of one link, right after a write to it."""
@@ -97,4 +130,4 @@ class LinkInventory:
         def change(links: dict[str, ObservedLink]) -> dict[str, ObservedLink]:
             others = {key: value for key, value in links.items() if key != link_id}
             return others if link is None else {**others, link_id: link}
-        self._snapshots.update((region, api_type), change)
+        self.snapshots.update((region, api_type), change)

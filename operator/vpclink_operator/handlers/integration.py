@@ -1,15 +1,14 @@
-"""PrivateIntegration handlers: parse, resolve the VpcLink from the index, reconcile, write status."""
+"""PrivateIntegration glue: its indexes, and one pass with the VpcLink and claims the indexes know."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import kopf
 
-from vpclink_operator.handlers.memo import LinkKey, ObjectMemory, OperatorMemo
-from vpclink_operator.handlers.passes import finish_deletion, run_pass
+from vpclink_operator.handlers.memo import LinkKey, OperatorMemo
+from vpclink_operator.handlers.passes import run_pass
 from vpclink_operator.models.conditions import Event
 from vpclink_operator.models.integration import PrivateIntegrationStatus
 from vpclink_operator.models.vpclink import Owner
@@ -38,8 +37,9 @@ def vpclinks_by_name(*, namespace: str | None, name: str, uid: str | None, spec:
 Claim = tuple[int, str, str, str]
 
 
-def integrations_by_target(*, namespace: str | None, name: str, uid: str | None, spec: kopf.Spec,
-                           status: kopf.Status, meta: kopf.Meta, **_: Any) -> dict[tuple[str, ...], Claim]:
+def integrations_by_target(*, namespace: str | None, name: str, uid: str | None, spec: Mapping[str, Any],
+                           status: Mapping[str, Any], meta: Mapping[str, Any],
+                           **_: Any) -> dict[tuple[str, ...], Claim]:
     """Index: the REST method or HTTP routes each PrivateIntegration manages, so two never share one."""
     def claim(holds: bool) -> Claim:
         return (0 if holds else 1, str(meta.get("creationTimestamp") or ""), f"{namespace}/{name}", uid or "")
@@ -52,56 +52,44 @@ def integrations_by_target(*, namespace: str | None, name: str, uid: str | None,
     return {("HTTP", http.get("apiId", ""), key): claim(key in held) for key in http.get("routeKeys") or []}
 
 
-def _claimed_by(body: kopf.Body, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
+def _claimed_by(body: Mapping[str, Any], indexes: Mapping[str, Any]) -> tuple[str, ...]:
     """PrivateIntegrations that hold (or claimed earlier) the same method or route as this one."""
-    index: kopf.Index[tuple[str, ...], Claim] = kwargs["integrations_by_target"]
-    mine = integrations_by_target(namespace=body.meta.namespace, name=body.meta.name or "", uid=body.meta.uid,
-                                  spec=body.spec, status=body.status, meta=body.meta)
+    index: kopf.Index[tuple[str, ...], Claim] = indexes["integrations_by_target"]
+    meta: Mapping[str, Any] = body["metadata"]
+    mine = integrations_by_target(namespace=meta.get("namespace"), name=meta.get("name") or "", uid=meta.get("uid"),
+                                  spec=body.get("spec") or {}, status=body.get("status") or {}, meta=meta)
     return tuple(sorted({other[2] for key, claim in mine.items() for other in index.get(key, [])
                          if other[3] != claim[3] and other < claim}))
 
 
-def _managed_link(body: kopf.Body, kwargs: Mapping[str, Any]) -> ManagedLink | None:
-    ref = body.spec.get("vpcLinkRef") or {}
+def link_key(body: Mapping[str, Any]) -> LinkKey | None:
+    """The VpcLink an integration names in spec.vpcLinkRef, as the indexes key it."""
+    ref = (body.get("spec") or {}).get("vpcLinkRef") or {}
     if not ref.get("name"):
         return None
-    index: kopf.Index[LinkKey, ManagedLink] = kwargs["vpclinks_by_name"]
-    return next(iter(index.get((ref.get("namespace") or body.meta.namespace or "", ref["name"]), [])), None)
+    return (ref.get("namespace") or body["metadata"].get("namespace") or "", ref["name"])
 
 
-async def changed(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
-    memory = memo.memory(body.meta.uid or "")
-    memory.interval = memo.settings.poll_seconds  # a spec change restarts the backoff
-    await _reconcile(body, memo, memory, patch, _managed_link(body, kwargs), deleting=False,
-                     claimed_by=_claimed_by(body, kwargs))
+def _managed_link(body: Mapping[str, Any], indexes: Mapping[str, Any]) -> ManagedLink | None:
+    key = link_key(body)
+    if key is None:
+        return None
+    index: kopf.Index[LinkKey, ManagedLink] = indexes["vpclinks_by_name"]
+    return next(iter(index.get(key, [])), None)
 
 
-async def tick(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
-    memory = memo.memory(body.meta.uid or "")
-    managed = _managed_link(body, kwargs)
-    in_use = (memory.status or body.status).get("connectionId")
-    # A VpcLink that swapped to a new link is acted on at the next tick, whatever the backoff says.
-    link_moved = bool(managed and managed.vpc_link_id and in_use and in_use != managed.vpc_link_id)
-    if memory.due(time.monotonic()) or link_moved:
-        await _reconcile(body, memo, memory, patch, managed, deleting=False, claimed_by=_claimed_by(body, kwargs))
-
-
-async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
-    memory = memo.memory(body.meta.uid or "")
-    outcome = await _reconcile(body, memo, memory, patch, _managed_link(body, kwargs), deleting=True)
-    finish_deletion(memo, memory, body.meta.uid or "", outcome)
-
-
-async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
-                     managed: ManagedLink | None, *, deleting: bool,
-                     claimed_by: tuple[str, ...] = ()) -> IntegrationOutcome:
-    meta = body.meta
+async def pass_for(body: Mapping[str, Any], memo: OperatorMemo, indexes: Mapping[str, Any], *,
+                   deleting: bool) -> IntegrationOutcome:
+    """One pass for a PrivateIntegration, with its VpcLink and the other claims from the indexes."""
+    meta: Mapping[str, Any] = body["metadata"]
+    managed = _managed_link(body, indexes)
+    claimed_by = () if deleting else _claimed_by(body, indexes)
 
     async def reconcile(previous: Mapping[str, Any], max_age: float) -> IntegrationOutcome:
         return await reconcile_integration(memo.services, IntegrationObject(
-            owner=Owner(meta.uid or "", meta.namespace or "", meta.name or ""),
+            owner=Owner(meta.get("uid") or "", meta.get("namespace") or "", meta.get("name") or ""),
             generation=int(meta.get("generation", 0)),
-            spec=dict(body.spec),
+            spec=dict(body.get("spec") or {}),
             status=PrivateIntegrationStatus.from_known_fields(previous),
             managed_link=managed,
             deleting=deleting,
@@ -112,5 +100,5 @@ async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, 
         return integration_events(previous, status, deleted=outcome.finished,
                                   message=outcome.health.reconciling.message or outcome.health.ready.message)
 
-    return await run_pass("PrivateIntegration", body, memo, memory, patch, reconcile, deleting=deleting,
-                          milestones=milestones)
+    return await run_pass("PrivateIntegration", body, memo, memo.memory(meta.get("uid") or ""), reconcile,
+                          deleting=deleting, milestones=milestones)

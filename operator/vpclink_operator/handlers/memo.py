@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from vpclink_operator import metrics
 from vpclink_operator.config import Settings
+from vpclink_operator.handlers.apiserver import ApiServer
 from vpclink_operator.health import Readiness
 from vpclink_operator.reconcile import Services
+from vpclink_operator.scheduler import Scheduler
 
 LinkKey = tuple[str, str]  # (namespace, name) of a VpcLink object, the key of both indexes
+ObjectName = tuple[str, str, str]  # (kind, namespace, name)
 
 
 @dataclass
 class ObjectMemory:
     """What this process remembers of one object between passes."""
 
-    interval: float  # current re-check interval while AWS is moving; backs off
+    interval: float  # a deletion's next look while AWS is moving; backs off
     kind: str = ""  # VpcLink or PrivateIntegration, set by the first pass
-    next_due: float = 0.0  # monotonic time of the next timer pass that does real work
-    moving: bool = True  # the last pass left work in flight (or there was none yet)
     pending_since: float | None = None  # monotonic time the link was first seen PENDING
     status: dict[str, object] | None = None  # the status last written (newer than a stale body)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -32,26 +35,18 @@ class ObjectMemory:
         elif self.pending_since is None:
             self.pending_since = now
 
-    def due(self, now: float) -> bool:
-        return now >= self.next_due
-
-    def after_pass(self, requeue: bool, poll: float, resync: float, now: float) -> None:
-        """Moving: look again after the current interval, then double it (up to resync). Steady: resync."""
-        self.moving = requeue
-        if requeue:
-            self.next_due = now + self.interval
-            self.interval = min(self.interval * 2, resync)
-        else:
-            self.interval = poll
-            self.next_due = now + resync
-
 
 @dataclass
 class OperatorMemo:
     settings: Settings
     services: Services
     readiness: Readiness
+    scheduler: Scheduler
+    apiserver: ApiServer
     objects: dict[str, ObjectMemory] = field(default_factory=dict)
+    bodies: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # the latest body the watch saw, by UID
+    uids: dict[ObjectName, str] = field(default_factory=dict)
+    indexes: dict[str, Any] = field(default_factory=dict)  # kopf's indexes, as handlers get them
 
     def object_states(self) -> list[metrics.ObjectState]:
         """What /metrics reports per state (metrics.ObjectStates reads it at scrape time)."""
@@ -61,3 +56,12 @@ class OperatorMemo:
         if uid not in self.objects:
             self.objects[uid] = ObjectMemory(interval=self.settings.poll_seconds)
         return self.objects[uid]
+
+    def forget(self, uid: str) -> None:
+        """The object is gone from the cluster."""
+        self.objects.pop(uid, None)
+        body = self.bodies.pop(uid, None)
+        if body is not None:
+            meta = body.get("metadata", {})
+            self.uids.pop((body.get("kind", ""), meta.get("namespace", ""), meta.get("name", "")), None)
+        self.scheduler.forget(uid)

@@ -1,6 +1,8 @@
-"""One reconcile pass of any kind: serialise per object, pick the observation age, write the status
-only when it changed, post events and log the transition, and schedule the next look (backing off
-while AWS is moving)."""
+"""One reconcile pass of any kind: serialise per object, write the status only when it changed, post
+events and log the transition, and tell the scheduler when to look next.
+
+Both the scheduler (every pass of a live object) and kopf's deletion handler run passes through here.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import kopf
 from pydantic import BaseModel
 
 from vpclink_operator import metrics
+from vpclink_operator.context import working_for
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
 from vpclink_operator.handlers.status_patch import status_patch, stored_form
 from vpclink_operator.logs import AwsOperations, collect_operations, log_context
@@ -33,6 +36,8 @@ class PassOutcome(Protocol):
     @property
     def requeue(self) -> bool: ...
     @property
+    def next_check(self) -> float | None: ...
+    @property
     def finished(self) -> bool: ...
 
 
@@ -43,20 +48,22 @@ Reconcile = Callable[[Mapping[str, Any], float], Awaitable[OutcomeT]]
 Milestones = Callable[[Mapping[str, Any], Mapping[str, Any], OutcomeT], list[Event]]
 
 
-async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
+async def run_pass(kind: str, body: Mapping[str, Any], memo: OperatorMemo, memory: ObjectMemory,
                    reconcile: Reconcile[OutcomeT], *, deleting: bool,
                    milestones: Milestones[OutcomeT] | None = None) -> OutcomeT:
+    """One pass; raises ApiServerUnavailable when its status could not be written (nothing is remembered)."""
     settings = memo.settings
-    meta = body.meta
+    meta: Mapping[str, Any] = body["metadata"]
+    stored: Mapping[str, Any] = body.get("status") or {}
     memory.kind = kind
-    with log_context(namespace=meta.namespace, name=meta.name, kind=kind,
-                     vpc_link_id=body.status.get("vpcLinkId") or body.status.get("connectionId")):
+    with log_context(namespace=meta.get("namespace"), name=meta.get("name"), kind=kind,
+                     vpc_link_id=stored.get("vpcLinkId") or stored.get("connectionId")), working_for(meta["uid"]):
         async with memory.lock:
-            # The status this process wrote last is newer than a body that kopf read before that write.
-            previous: Mapping[str, Any] = memory.status or dict(body.status)
-            # Steady objects accept a shared list up to one resync old; moving ones (which look less and
-            # less often as they back off) want one no older than the poll interval when they do look.
-            max_age = settings.poll_seconds if deleting or memory.moving else settings.resync_seconds
+            # The status this process wrote last is newer than a body the watch delivered before that write.
+            previous: Mapping[str, Any] = memory.status or dict(stored)
+            # Shared snapshots are kept fresh by the scheduler's observers; a deletion (driven by kopf's
+            # handler, which no observer tracks) wants one no older than the poll interval.
+            max_age = settings.poll_seconds if deleting else settings.resync_seconds
             started = time.monotonic()
             with collect_operations() as operations:
                 try:
@@ -66,23 +73,22 @@ async def run_pass(kind: str, body: kopf.Body, memo: OperatorMemo, memory: Objec
                     raise
             metrics.RECONCILE_DURATION.labels(kind, "requeue" if outcome.requeue else "ok").observe(
                 time.monotonic() - started)
-            generation = int(body.meta.get("generation", 0))
+            generation = int(meta.get("generation", 0))
             status = outcome.status.model_dump(by_alias=True, mode="json")
             status["observedGeneration"] = generation
             status["conditions"] = render_conditions(outcome.health, generation, previous.get("conditions") or [],
                                                      datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-            # Compared with both the body kopf holds and what this process wrote last, as either may be newer.
-            changes = status_patch(status, [body.status, *([memory.status] if memory.status else [])])
+            # Compared with both the body the watch delivered and what this process wrote last, as either may
+            # be newer.
+            changes = status_patch(status, [stored, *([memory.status] if memory.status else [])])
             if changes is not None:
-                patch.status.update(changes)
+                await memo.apiserver.patch_status(body, changes)  # not written: nothing below happens
             events = [*outcome.events, *(milestones(previous, status, outcome) if milestones else [])]
             events = _transitions_only([*events, *stall_event(previous, outcome.health, events)], previous)
             for event in events:
-                kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+                await memo.apiserver.post_event(body, event)
             _log_transition(kind, previous, status, outcome.health, events, operations)
-            now = time.monotonic()
-            memory.remember(stored_form(status), now)
-            memory.after_pass(outcome.requeue, settings.poll_seconds, settings.resync_seconds, now)
+            memory.remember(stored_form(status), time.monotonic())
             return outcome
 
 
@@ -112,9 +118,15 @@ def _log_transition(kind: str, previous: Mapping[str, Any], status: Mapping[str,
                       "events": [e.reason for e in events]})
 
 
-def finish_deletion(memo: OperatorMemo, memory: ObjectMemory, uid: str, outcome: PassOutcome) -> None:
+def finish_deletion(memo: OperatorMemo, memory: ObjectMemory, outcome: PassOutcome) -> None:
     """Let kopf remove the finalizer only once everything is gone; until then, retry with backoff."""
-    if not outcome.finished:  # a stalled deletion (nothing in motion) looks again at resync
-        raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message,
-                                  delay=memory.interval if outcome.requeue else memo.settings.resync_seconds)
-    memo.objects.pop(uid, None)
+    if outcome.finished:
+        return
+    settings = memo.settings
+    if outcome.next_check is not None:  # a place held in a rate-limit line
+        delay = outcome.next_check
+    elif outcome.requeue:
+        delay, memory.interval = memory.interval, min(memory.interval * 2, settings.resync_seconds)
+    else:  # a stalled deletion (nothing in motion) looks again at resync
+        delay = settings.resync_seconds
+    raise kopf.TemporaryError(outcome.health.reconciling.message or outcome.health.stalled.message, delay=delay)

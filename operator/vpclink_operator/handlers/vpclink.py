@@ -1,15 +1,14 @@
-"""VpcLink handlers: parse the object, call reconcile, write status and events. Nothing else."""
+"""VpcLink glue: the index of its integrations, and one pass with what the indexes know. Nothing else."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import kopf
 
-from vpclink_operator.handlers.memo import LinkKey, ObjectMemory, OperatorMemo
-from vpclink_operator.handlers.passes import finish_deletion, run_pass
+from vpclink_operator.handlers.memo import LinkKey, OperatorMemo
+from vpclink_operator.handlers.passes import run_pass
 from vpclink_operator.models.vpclink import Owner, UsedBy, VpcLinkStatus
 from vpclink_operator.reconcile.integration import ManagedLink
 from vpclink_operator.reconcile.vpclink import VpcLinkObject, VpcLinkOutcome, reconcile_vpc_link
@@ -27,63 +26,37 @@ def integrations_by_link(*, namespace: str | None, name: str, spec: kopf.Spec, s
     return {key: (f"{namespace}/{name}", status.get("connectionId"))}
 
 
-def _index(kwargs: Mapping[str, Any]) -> kopf.Index[LinkKey, Dependant]:
-    return kwargs["integrations_by_link"]  # type: ignore[no-any-return]
-
-
-def _live_owner_uids(kwargs: Mapping[str, Any]) -> frozenset[str]:
-    links: kopf.Index[LinkKey, ManagedLink] = kwargs["vpclinks_by_name"]
-    return frozenset(link.uid for key in links for link in links[key])
-
-
-def _used_by(body: kopf.Body, index: kopf.Index[LinkKey, Dependant]) -> list[UsedBy]:
-    users: Iterable[Dependant] = index.get((body.meta.namespace or "", body.meta.name or ""), [])
+def _used_by(meta: Mapping[str, Any], index: kopf.Index[LinkKey, Dependant]) -> list[UsedBy]:
+    users: Iterable[Dependant] = index.get((meta.get("namespace") or "", meta.get("name") or ""), [])
     return [UsedBy(name=ref, connection_id=link_id) for ref, link_id in sorted(users, key=lambda u: u[0])]
 
 
-async def changed(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
-    memory = memo.memory(body.meta.uid or "")
-    memory.interval = memo.settings.poll_seconds  # a spec change restarts the backoff
-    await _reconcile(body, memo, memory, patch, kwargs, deleting=False)
+def _live_owner_uids(indexes: Mapping[str, Any]) -> frozenset[str]:
+    links: kopf.Index[LinkKey, ManagedLink] = indexes["vpclinks_by_name"]
+    return frozenset(link.uid for key in links for link in links[key])
 
 
-async def tick(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
-    memory = memo.memory(body.meta.uid or "")
-    # status.usedBy follows the index at the next tick, whatever the backoff says (no AWS call needed,
-    # but a pass is the one place that writes status).
-    written = (memory.status or body.status).get("usedBy") or []
-    users_changed = written != [u.model_dump(by_alias=True, exclude_none=True) for u in _used_by(body, _index(kwargs))]
-    if not memory.due(time.monotonic()) and not users_changed:
-        return
-    await _reconcile(body, memo, memory, patch, kwargs, deleting=False)
-
-
-async def deleted(*, body: kopf.Body, memo: OperatorMemo, patch: kopf.Patch, **kwargs: Any) -> None:
-    memory = memo.memory(body.meta.uid or "")
-    outcome = await _reconcile(body, memo, memory, patch, kwargs, deleting=True)
-    finish_deletion(memo, memory, body.meta.uid or "", outcome)
-
-
-async def _reconcile(body: kopf.Body, memo: OperatorMemo, memory: ObjectMemory, patch: kopf.Patch,
-                     kwargs: Mapping[str, Any], *, deleting: bool) -> VpcLinkOutcome:
-    meta = body.meta
-    index = _index(kwargs)
+async def pass_for(body: Mapping[str, Any], memo: OperatorMemo, indexes: Mapping[str, Any], *,
+                   deleting: bool) -> VpcLinkOutcome:
+    """One pass for a VpcLink, with what the indexes know of its integrations and of other VpcLinks."""
+    meta: Mapping[str, Any] = body["metadata"]
+    index: kopf.Index[LinkKey, Dependant] = indexes["integrations_by_link"]
 
     async def reconcile(previous: Mapping[str, Any], max_age: float) -> VpcLinkOutcome:
-        dependants = list(index.get((meta.namespace or "", meta.name or ""), []))
+        dependants = list(index.get((meta.get("namespace") or "", meta.get("name") or ""), []))
         return await reconcile_vpc_link(memo.services, VpcLinkObject(
-            owner=Owner(meta.uid or "", meta.namespace or "", meta.name or ""),
+            owner=Owner(meta.get("uid") or "", meta.get("namespace") or "", meta.get("name") or ""),
             generation=int(meta.get("generation", 0)),
-            spec=dict(body.spec),
+            spec=dict(body.get("spec") or {}),
             status=VpcLinkStatus.from_known_fields(previous),
             deleting=deleting,
             dependants=sorted(ref for ref, _ in dependants),
             still_used=_still_used(dependants),
-            used_by=_used_by(body, index),
-            live_owner_uids=_live_owner_uids(kwargs),
+            used_by=_used_by(meta, index),
+            live_owner_uids=_live_owner_uids(indexes),
         ), max_age)
 
-    return await run_pass("VpcLink", body, memo, memory, patch, reconcile, deleting=deleting)
+    return await run_pass("VpcLink", body, memo, memo.memory(meta.get("uid") or ""), reconcile, deleting=deleting)
 
 
 def _still_used(dependants: list[Dependant]) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ class AwsFailure:
     health: Health
     events: list[Event]
     requeue: bool
+    next_check: float | None = None  # throttled by our own rate limiter: the place in line is held until then
 
 
 def aws_failure(exc: AwsError | RateLimited, *, ready: bool) -> AwsFailure:
@@ -23,4 +24,5 @@ def aws_failure(exc: AwsError | RateLimited, *, ready: bool) -> AwsFailure:
                           [Event("Warning", "AwsRejected", message)], requeue=False)
     throttled = isinstance(exc, RateLimited) or (isinstance(exc, AwsRetryable) and exc.throttled)
     return AwsFailure(Health.in_progress("Throttled" if throttled else "AwsUnavailable", f"retrying: {exc}",
-                                         ready=ready), [], requeue=True)
+                                         ready=ready), [], requeue=True,
+                      next_check=exc.delay if isinstance(exc, RateLimited) else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,6 +41,7 @@ from vpclink_operator.plan.integration import (
     plan_integration,
 )
 from vpclink_operator.reconcile.errors import aws_failure
+from vpclink_operator.reconcile.outcome import Outcome
 from vpclink_operator.reconcile.services import Services
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,7 @@ class IntegrationObject:
     claimed_by: tuple[str, ...] = ()
 
 
-@dataclass
-class IntegrationOutcome:
-    status: PrivateIntegrationStatus
-    health: Health
-    events: list[Event] = field(default_factory=list)
-    requeue: bool = False
-    finished: bool = False
+IntegrationOutcome = Outcome[PrivateIntegrationStatus]
 
 
 async def reconcile_integration(services: Services, obj: IntegrationObject, max_age: float) -> IntegrationOutcome:
@@ -291,4 +286,5 @@ async def _apply_one(services: Services, spec: PrivateIntegrationSpec, region: s
 def _aws_failure(status: PrivateIntegrationStatus, exc: AwsError | RateLimited,
                  events: list[Event] | None = None) -> IntegrationOutcome:
     failure = aws_failure(exc, ready=False)
-    return IntegrationOutcome(status, failure.health, [*(events or []), *failure.events], requeue=failure.requeue)
+    return IntegrationOutcome(status, failure.health, [*(events or []), *failure.events],
+                              requeue=failure.requeue, next_check=failure.next_check)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from vpclink_operator.aws.client import AwsClients
 from vpclink_operator.aws.ec2 import Ec2Adapter
@@ -32,6 +33,10 @@ class Services:
     rest_apis: Snapshots[tuple[str, str], RestApiSnapshot]  # (region, restApiId) -> the whole REST API
     # (region, restApiId, stage, stage variables, creates the stage) -> deployment id
     deployments: Coalescer[tuple[str, str, str, tuple[tuple[str, str], ...], bool], str]
+
+    def observed(self) -> list[Snapshots[Any, Any]]:
+        """Every shared snapshot set, for the scheduler's observers."""
+        return [self.inventory.snapshots, self.http_apis, self.rest_apis]
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

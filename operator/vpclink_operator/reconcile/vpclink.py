@@ -41,6 +41,7 @@ from vpclink_operator.plan import (
     plan_vpc_link,
 )
 from vpclink_operator.reconcile.errors import aws_failure
+from vpclink_operator.reconcile.outcome import Outcome
 from vpclink_operator.reconcile.services import Services
 
 logger = logging.getLogger(__name__)
@@ -61,13 +62,7 @@ class VpcLinkObject:
     live_owner_uids: frozenset[str] = frozenset()  # UIDs of every VpcLink object (from the index)
 
 
-@dataclass
-class VpcLinkOutcome:
-    status: VpcLinkStatus
-    health: Health
-    events: list[Event] = field(default_factory=list)
-    requeue: bool = False
-    finished: bool = False
+VpcLinkOutcome = Outcome[VpcLinkStatus]
 
 
 async def reconcile_vpc_link(services: Services, obj: VpcLinkObject, max_age: float) -> VpcLinkOutcome:
@@ -233,4 +228,5 @@ async def _preflight(services: Services, desired: DesiredLink) -> preflight.Verd
 def _aws_failure(status: VpcLinkStatus, exc: AwsError | RateLimited, health: Health | None = None) -> VpcLinkOutcome:
     ready = health.ready.status if health else status.vpc_link_status == "AVAILABLE"
     failure = aws_failure(exc, ready=ready)
-    return VpcLinkOutcome(status, failure.health, failure.events, requeue=failure.requeue)
+    return VpcLinkOutcome(status, failure.health, failure.events, requeue=failure.requeue,
+                          next_check=failure.next_check)
