@@ -1,4 +1,4 @@
-"""The pass runner (handlers/passes.py) around a fake reconcile: what it writes, posts and schedules."""
+"""The pass runner (handlers/passes.py) around a fake reconcile and a fake apiserver: what it writes and posts."""
 
 from __future__ import annotations
 
@@ -7,37 +7,51 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import kopf
 import pytest
 from prometheus_client import REGISTRY
 
 from vpclink_operator.config import Settings
+from vpclink_operator.handlers.apiserver import ApiServerUnavailable
 from vpclink_operator.handlers.memo import ObjectMemory, OperatorMemo
 from vpclink_operator.handlers.passes import run_pass
 from vpclink_operator.health import Readiness
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import PrivateIntegrationStatus
+from vpclink_operator.reconcile.outcome import Outcome
 
 POLL, RESYNC = 2.0, 60.0
 
 
+def FakeOutcome(status: PrivateIntegrationStatus, health: Health, events: list[Event] | None = None,  # noqa: N802
+                requeue: bool = False) -> Outcome[PrivateIntegrationStatus]:
+    return Outcome(status, health, list(events or []), requeue=requeue)
+
+
 @dataclass
-class FakeOutcome:
-    status: PrivateIntegrationStatus
-    health: Health
-    events: list[Event] = field(default_factory=list)
-    requeue: bool = False
-    finished: bool = False
+class FakeApiServer:
+    """Records the status patches and events a pass sends; `down` makes every status write fail."""
+
+    patches: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[str, str]] = field(default_factory=list)
+    down: bool = False
+
+    async def patch_status(self, body: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+        if self.down:
+            raise ApiServerUnavailable("connection refused")
+        self.patches.append(dict(changes))
+
+    async def post_event(self, body: Mapping[str, Any], event: Event) -> None:
+        self.events.append((event.type, event.reason))
 
 
 class FakeReconcile:
     """Returns the outcomes it is given, one per pass, and records what each pass was handed."""
 
-    def __init__(self, *outcomes: FakeOutcome | Exception) -> None:
+    def __init__(self, *outcomes: Outcome[PrivateIntegrationStatus] | Exception) -> None:
         self.outcomes = list(outcomes)
         self.calls: list[tuple[dict[str, Any], float]] = []
 
-    async def __call__(self, previous: Mapping[str, Any], max_age: float) -> FakeOutcome:
+    async def __call__(self, previous: Mapping[str, Any], max_age: float) -> Outcome[PrivateIntegrationStatus]:
         self.calls.append((dict(previous), max_age))
         outcome = self.outcomes.pop(0)
         if isinstance(outcome, Exception):
@@ -46,37 +60,42 @@ class FakeReconcile:
 
 
 @pytest.fixture
-def posted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """kopf.event needs a running operator; record what would have been posted instead."""
-    events: list[tuple[str, str]] = []
-    monkeypatch.setattr(kopf, "event", lambda body, *, type, reason, message: events.append((type, reason)))
-    return events
+def apiserver() -> FakeApiServer:
+    return FakeApiServer()
 
 
 @pytest.fixture
-def memo() -> OperatorMemo:
+def posted(apiserver: FakeApiServer) -> list[tuple[str, str]]:
+    return apiserver.events
+
+
+@pytest.fixture
+def memo(apiserver: FakeApiServer) -> OperatorMemo:
     settings = Settings(namespaces=(), log_level="INFO", log_format="plain", port=0, default_region="us-east-1",
                         resync_seconds=RESYNC, poll_seconds=POLL)
-    # run_pass needs no AWS and no readiness checks
-    return OperatorMemo(settings=settings, services=None, readiness=Readiness(()))  # type: ignore[arg-type]
+    # run_pass needs no AWS, no readiness checks and no scheduler
+    return OperatorMemo(settings=settings, services=None, readiness=Readiness(()), scheduler=None,  # type: ignore[arg-type]
+                        apiserver=apiserver)  # type: ignore[arg-type]
 
 
-def body(status: Mapping[str, Any] | None = None, generation: int = 3) -> kopf.Body:
-    return kopf.Body({"apiVersion": "apigateway.vpclink.dev/v1alpha1", "kind": "PrivateIntegration",
+def body(status: Mapping[str, Any] | None = None, generation: int = 3) -> dict[str, Any]:
+    return dict({"apiVersion": "apigateway.vpclink.dev/v1alpha1", "kind": "PrivateIntegration",
                       "metadata": {"name": "orders", "namespace": "shop", "uid": "uid-1", "generation": generation},
-                      "spec": {}, "status": dict(status or {})})
+                 "spec": {}, "status": dict(status or {})})
 
 
-def ready(**status: Any) -> FakeOutcome:
+def ready(**status: Any) -> Outcome[PrivateIntegrationStatus]:
     return FakeOutcome(PrivateIntegrationStatus(**status), Health.available("Available", "integration in place"))
 
 
-def run(memo: OperatorMemo, memory: ObjectMemory, obj: kopf.Body, reconcile: FakeReconcile,
+def run(memo: OperatorMemo, memory: ObjectMemory, obj: dict[str, Any], reconcile: FakeReconcile,
         deleting: bool = False) -> dict[str, Any]:
-    """One pass; returns the status patch it left for kopf to send."""
-    patch = kopf.Patch()
-    asyncio.run(run_pass("PrivateIntegration", obj, memo, memory, patch, reconcile, deleting=deleting))
-    return dict(patch.get("status") or {})
+    """One pass; returns the status patch it sent ({} if none)."""
+    apiserver: FakeApiServer = memo.apiserver  # type: ignore[assignment]
+    sent = len(apiserver.patches)
+    asyncio.run(run_pass("PrivateIntegration", obj, memo, memory, reconcile, deleting=deleting))
+    assert len(apiserver.patches) <= sent + 1
+    return apiserver.patches[sent] if len(apiserver.patches) > sent else {}
 
 
 def test_the_first_pass_writes_the_status_with_generation_and_conditions(memo, posted) -> None:
@@ -119,29 +138,33 @@ def test_reconcile_gets_the_status_this_process_wrote_last_over_a_stale_body(mem
     assert reconcile.calls[0][0]["integrationId"] == "i-1"
 
 
-def test_the_observation_age_follows_motion(memo, posted) -> None:
+def test_the_observation_age_is_a_resync_and_a_poll_for_deletions(memo, posted) -> None:
     memory = memo.memory("uid-1")
     moving = FakeOutcome(PrivateIntegrationStatus(), Health.in_progress("Creating", "waiting"), requeue=True)
-    reconcile = FakeReconcile(moving, ready(), ready(), ready())
+    reconcile = FakeReconcile(moving, ready(), ready())
 
-    run(memo, memory, body(), reconcile)  # nothing known yet: counts as moving
-    run(memo, memory, body(), reconcile)  # the previous pass requeued
-    run(memo, memory, body(), reconcile)  # steady now
-    run(memo, memory, body(), reconcile, deleting=True)
-    assert [age for _, age in reconcile.calls] == [POLL, POLL, RESYNC, POLL]
+    run(memo, memory, body(), reconcile)  # the scheduler's observers keep shared snapshots fresh
+    run(memo, memory, body(), reconcile)
+    run(memo, memory, body(), reconcile, deleting=True)  # kopf's deletion handler: no observer tracks it
+    assert [age for _, age in reconcile.calls] == [RESYNC, RESYNC, POLL]
 
 
-def test_moving_objects_back_off_and_steady_ones_wait_a_resync(memo, posted) -> None:
+def test_a_status_the_apiserver_did_not_take_is_not_remembered_and_its_events_wait(memo, apiserver, posted) -> None:
     memory = memo.memory("uid-1")
-    moving = FakeOutcome(PrivateIntegrationStatus(), Health.in_progress("Creating", "waiting"), requeue=True)
+    run(memo, memory, body(), FakeReconcile(ready(integration_id="i-1")))
+    remembered = memory.status
+    apiserver.down = True
+    changed = ready(integration_id="i-2")
+    changed.events.append(Event("Normal", "Repointed", "now i-2"))
 
-    run(memo, memory, body(), FakeReconcile(moving))
-    assert memory.moving and memory.interval == 2 * POLL
-    run(memo, memory, body(), FakeReconcile(moving))
-    assert memory.interval == 4 * POLL
-    run(memo, memory, body(), FakeReconcile(ready()))
-    assert not memory.moving and memory.interval == POLL
-    assert not memory.due(memory.next_due - RESYNC + 1) and memory.due(memory.next_due)
+    with pytest.raises(ApiServerUnavailable):
+        run(memo, memory, body(remembered), FakeReconcile(changed))
+    assert memory.status == remembered and posted == []
+    assert not memory.lock.locked()
+
+    apiserver.down = False  # the retry computes the same change, writes it, and only then posts the event
+    assert run(memo, memory, body(remembered), FakeReconcile(changed))["integrationId"] == "i-2"
+    assert posted == [("Normal", "Repointed")]
 
 
 def test_a_stall_found_again_is_announced_once(memo, posted) -> None:
