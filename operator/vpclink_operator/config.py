@@ -25,7 +25,7 @@ class Settings:
     port: int  # health (/healthz, /readyz) and Prometheus metrics (/metrics)
     default_region: str
     resync_seconds: float
-    poll_seconds: float = 5.0  # first wait while AWS is moving (PENDING, DELETING); doubles up to resync
+    poll_seconds: float = 5.0  # re-list interval while AWS is moving (PENDING, DELETING); objects back off from it
     rate_limit_scale: float = 1.0  # multiplies every quota's rate (a time-scaled emulator uses >1)
     rate_limits: Mapping[str, Quota] = field(default_factory=lambda: dict(DEFAULT_QUOTAS))
     peering: str = ""  # empty: standalone; else the KopfPeering name shared by the replicas
@@ -72,11 +72,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     )
     parser.add_argument(
         "--resync-seconds", type=float, default=os.environ.get("VPCLINK_RESYNC_SECONDS", "60"),
-        help="how often AWS is re-observed for drift [env VPCLINK_RESYNC_SECONDS] (default: %(default)s)",
+        help="how often AWS is re-listed for drift, one list shared by every object "
+             "[env VPCLINK_RESYNC_SECONDS] (default: %(default)s)",
     )
     parser.add_argument(
         "--poll-seconds", type=float, default=os.environ.get("VPCLINK_POLL_SECONDS", "5"),
-        help="first re-check while AWS is still moving; backs off to --resync-seconds "
+        help="how often AWS is re-listed while something is moving (a link PENDING, a change in flight) "
              "[env VPCLINK_POLL_SECONDS] (default: %(default)s)",
     )
     parser.add_argument(

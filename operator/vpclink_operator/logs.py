@@ -3,7 +3,7 @@
 Levels mean something here: INFO is a state transition (one line each) or the process starting and
 stopping; an expected wait is INFO or DEBUG; an AWS rejection is WARNING with AWS's text; ERROR is a
 bug or a broken dependency (the apiserver refusing us, a handler crashing). kopf's own routine lines
-("Timer 'tick' succeeded.", "Updating is processed: ...") are DEBUG, and so are its "failed temporarily"
+("Deletion is processed: ...") are DEBUG, and so are its "failed temporarily"
 lines: they are our deliberate waits (a deletion waiting for its dependants), already announced once
 by the object's transition line. The apiserver's 429s, which kopf retries, are INFO.
 """

@@ -29,12 +29,21 @@ PassFor = Callable[..., Awaitable[PassOutcome]]
 PASSES: Mapping[str, PassFor] = {"VpcLink": vpclink.pass_for, "PrivateIntegration": integration.pass_for}
 
 
+class NoDiffBase(kopf.DiffBaseStorage):
+    """kopf keeps a copy of each spec it handled, to diff the next one for update handlers. There are none:
+    a pass is woken by the object's generation (`wakes.observed`). Storing nothing saves a write per change."""
+
+    def fetch(self, *, body: kopf.Body) -> kopf.BodyEssence | None:
+        return None
+
+    def store(self, *, body: kopf.Body, patch: kopf.Patch, essence: kopf.BodyEssence) -> None:
+        pass
+
+
 def configure(settings: kopf.OperatorSettings, memo: OperatorMemo, **kwargs: Any) -> None:
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=API_GROUP)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=API_GROUP, key="last-handled-configuration",
-    )
+    settings.persistence.diffbase_storage = NoDiffBase()
     # kopf posts an Event per handler run by default; only warnings reach the cluster. Our own
     # Events (Created, Available, Failed, ...) are posted explicitly, on transitions only.
     settings.posting.level = logging.WARNING

@@ -16,6 +16,7 @@ from vpclink_operator.plan.vpclink import (
     VpcLinkPlan,
     VpcLinkWorld,
     plan_vpc_link,
+    provisioning,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "VpcLinkPlan",
     "VpcLinkWorld",
     "plan_vpc_link",
+    "provisioning",
 ]

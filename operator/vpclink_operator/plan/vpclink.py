@@ -16,6 +16,7 @@ from vpclink_operator.models.vpclink import (
     OWNER_NAME_TAG,
     OWNER_NAMESPACE_TAG,
     OWNER_UID_TAG,
+    ApiType,
     DesiredLink,
     ObservedLink,
     Replacement,
@@ -28,6 +29,11 @@ INACTIVE_MESSAGE = (
     "minutes after traffic resumes."
 )
 PENDING_HINT = {"REST": "REST links take 2-4 minutes", "HTTP": "HTTP links take up to ~10 minutes"}
+
+
+def provisioning(api_type: ApiType, link_id: str) -> Health:
+    """A new link that AWS is still provisioning (PENDING)."""
+    return Health.in_progress("Pending", f"AWS is provisioning link {link_id} ({PENDING_HINT[api_type]})")
 
 
 @dataclass(frozen=True)
@@ -302,9 +308,7 @@ class _LinkPlanner:
                 ready=available,
             )
         if current.status == "PENDING":
-            return Health.in_progress(
-                "Pending",
-                f"AWS is provisioning link {current.id} ({PENDING_HINT[self.desired.api_type]})")
+            return provisioning(self.desired.api_type, current.id)
         if self.retired:
             users = sorted({user for link_id in self.retired for user in self.world.still_used.get(link_id, ())})
             waiting = f"; waiting for {', '.join(users)} to move to {current.id}" if users else ""

@@ -39,6 +39,7 @@ from vpclink_operator.plan import (
     VpcLinkPlan,
     VpcLinkWorld,
     plan_vpc_link,
+    provisioning,
 )
 from vpclink_operator.reconcile.errors import aws_failure
 from vpclink_operator.reconcile.outcome import Outcome
@@ -136,6 +137,8 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
                 logger.debug("created VPC link %s (%s)", created.id, action.reason,
                              extra={"operation": "CreateVpcLink", "vpc_link_id": created.id})
                 status = _record_created(status, created, action)
+                if action.purpose == "primary" and created.status == "PENDING":  # what the next pass would say
+                    health = provisioning(api_type, created.id)
                 events.append(Event("Normal", "Created", f"created link {created.id} ({action.reason})"))
             elif isinstance(action, UpdateLink):
                 await adapter.update_link(region, action.link_id, action.name, action.description)
