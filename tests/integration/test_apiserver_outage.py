@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,16 +78,32 @@ class Scene:
             "routeKeys": ["ANY /shop/{proxy+}"]})
 
 
-def finished(kubectl: Any, ns: str, kind: str, name: str) -> dict[str, Any]:
-    """The object once its change is done: Ready, nothing in motion, its spec's generation observed."""
-    def done() -> dict[str, Any] | None:
-        obj = get(kubectl, ns, kind, name)
-        status = obj.get("status", {})
-        return obj if (condition(obj, "Ready").get("status") == "True"
-                       and condition(obj, "Reconciling").get("status") == "False"
-                       and status.get("observedGeneration") == obj["metadata"]["generation"]
-                       and not status.get("replacement") and not status.get("retiredVpcLinkIds")) else None
-    return wait_for(done, timeout=CONVERGE_SECONDS, interval=1, what=f"{kind}/{name} finished")
+def is_finished(obj: dict[str, Any]) -> bool:
+    """Ready, nothing in motion, its spec's generation observed."""
+    status = obj.get("status", {})
+    return (condition(obj, "Ready").get("status") == "True" and condition(obj, "Reconciling").get("status") == "False"
+            and status.get("observedGeneration") == obj["metadata"]["generation"]
+            and not status.get("replacement") and not status.get("retiredVpcLinkIds"))
+
+
+def wait_until_nothing_left(left: Callable[[], dict[str, Any]], timeout: float, what: str) -> None:
+    """Poll `left()` (what is not there yet, by name) until it is empty; else fail naming all of it."""
+    deadline = time.monotonic() + timeout
+    while (remaining := left()) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not remaining, f"{what} within {timeout} s; still: {json.dumps(remaining, sort_keys=True)}"
+
+
+def wait_finished(kubectl: Any, ns: str, *objects: tuple[str, str]) -> dict[str, dict[str, Any]]:
+    """The status of every object once all of them are finished."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def unfinished() -> dict[str, Any]:
+        found.update({name: get(kubectl, ns, kind, name) for kind, name in objects})
+        return {name: obj.get("status") for name, obj in found.items() if not is_finished(obj)}
+
+    wait_until_nothing_left(unfinished, CONVERGE_SECONDS, "not every object finished")
+    return {name: obj["status"] for name, obj in found.items()}
 
 
 def healthz(port: int) -> tuple[int, dict[str, Any]]:
@@ -124,8 +140,9 @@ def scene(kubectl, namespace, operator, network: Network, aws) -> Scene:
     )
     apply(kubectl, namespace, scene.edge(network.nlb_arn))
     apply(kubectl, namespace, scene.orders())
-    scene.old_rest_link = finished(kubectl, namespace, "vl", "edge")["status"]["vpcLinkId"]
-    assert finished(kubectl, namespace, "pi", "orders")["status"]["connectionId"] == scene.old_rest_link
+    done = wait_finished(kubectl, namespace, ("vl", "edge"), ("pi", "orders"))
+    scene.old_rest_link = done["edge"]["vpcLinkId"]
+    assert done["orders"]["connectionId"] == scene.old_rest_link
     apply(kubectl, namespace, scene.edge(network.second_nlb_arn))  # a new target: only a new link can serve it
     scene.new_rest_link = wait_for(
         lambda: (get(kubectl, namespace, "vl", "edge")["status"].get("replacement") or {}).get("vpcLinkId"),
@@ -151,10 +168,11 @@ def test_every_change_finishes_and_drift_is_reverted_after_a_90s_apiserver_outag
         control_plane.start_apiserver()
 
     # Every object finishes, with the ids AWS gave it.
-    assert finished(kubectl, ns, "vl", "edge")["status"]["vpcLinkId"] == scene.new_rest_link
-    assert finished(kubectl, ns, "vl", "web")["status"]["vpcLinkStatus"] == "AVAILABLE"
-    assert finished(kubectl, ns, "pi", "orders")["status"]["connectionId"] == scene.new_rest_link
-    shop = finished(kubectl, ns, "pi", "shop")["status"]
+    done = wait_finished(kubectl, ns, ("vl", "edge"), ("vl", "web"), ("pi", "orders"), ("pi", "shop"))
+    assert done["edge"]["vpcLinkId"] == scene.new_rest_link
+    assert done["web"]["vpcLinkStatus"] == "AVAILABLE"
+    assert done["orders"]["connectionId"] == scene.new_rest_link
+    shop = done["shop"]
     assert shop["connectionId"] == scene.http_link
 
     # AWS holds exactly what the objects say: the replaced link is gone, nothing orphaned or duplicated.
@@ -201,8 +219,6 @@ def test_every_change_finishes_and_drift_is_reverted_after_a_90s_apiserver_outag
                   "orders timeout": 10000}
         return {key: value for key, value in found.items() if value != wanted[key]}
 
-    deadline = time.monotonic() + RESYNC_SECONDS + DRIFT_SLACK_SECONDS
-    while (left := drift_left()) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert left == {}, f"drift not reverted within a resync ({RESYNC_SECONDS} s + {DRIFT_SLACK_SECONDS} s slack)"
+    wait_until_nothing_left(drift_left, RESYNC_SECONDS + DRIFT_SLACK_SECONDS,
+                            f"drift not reverted within a resync ({RESYNC_SECONDS} s) and slack")
     assert operator.proc.poll() is None and healthz(operator.port) == (200, {"status": "ok"})
