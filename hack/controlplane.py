@@ -208,11 +208,17 @@ def _write_signing_key(path: Path) -> None:
 
 @dataclass
 class ControlPlane:
-    """A running etcd + kube-apiserver pair, owned by this process (stopped by pid)."""
+    """A running etcd + kube-apiserver pair, owned by this process (stopped by pid).
+
+    The apiserver can be stopped and started again alone (`stop_apiserver`, `start_apiserver`): same port,
+    same certificates, same etcd, as when a real control plane restarts or fails over.
+    """
 
     workdir: Path
     server: str = ""
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    etcd: subprocess.Popen[bytes] | None = None
+    apiserver: subprocess.Popen[bytes] | None = None
+    _apiserver_argv: list[str] = field(default_factory=list)
 
     @property
     def kubeconfig(self) -> Path:
@@ -222,13 +228,15 @@ class ControlPlane:
     def token(self) -> str:
         return ADMIN_TOKEN
 
+    @property
+    def logs(self) -> Path:
+        return self.workdir / "logs"
+
     def start(self, timeout: float = 120.0) -> None:
         build_all()
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        logs = self.workdir / "logs"
-        logs.mkdir(exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
-        self._spawn("etcd", [
+        self.etcd = self._spawn("etcd", [
             str(bin_path("etcd")),
             "--data-dir", str(self.workdir / "etcd"),
             "--listen-client-urls", f"http://127.0.0.1:{etcd_port}",
@@ -238,12 +246,13 @@ class ControlPlane:
             "--initial-cluster", f"default=http://127.0.0.1:{peer_port}",
             "--unsafe-no-fsync",  # test data only; fsync dominates start-up time on CI disks
             "--log-level", "warn",
-        ], logs)
+        ])
         sa_key = self.workdir / "sa.key"
         _write_signing_key(sa_key)
         tokens = self.workdir / "tokens.csv"
         tokens.write_text(f'{ADMIN_TOKEN},admin,admin,"system:masters"\n')
-        self._spawn("kube-apiserver", [
+        # --cert-dir: the serving certificate is generated on the first start and reused by every restart.
+        self._apiserver_argv = [
             str(bin_path("kube-apiserver")),
             "--etcd-servers", f"http://127.0.0.1:{etcd_port}",
             "--bind-address", "127.0.0.1",
@@ -259,7 +268,7 @@ class ControlPlane:
             "--service-cluster-ip-range", "10.96.0.0/16",
             "--disable-admission-plugins", "ServiceAccount",
             "--v", "1",
-        ], logs)
+        ]
         self.server = f"https://127.0.0.1:{api_port}"
         self.kubeconfig.write_text(json.dumps({
             "apiVersion": "v1", "kind": "Config", "current-context": "vpclink-test",
@@ -270,12 +279,22 @@ class ControlPlane:
                           "context": {"cluster": "vpclink-test", "user": "admin",
                                       "namespace": "default"}}],
         }, indent=2))
+        self.start_apiserver(timeout)
+
+    def start_apiserver(self, timeout: float = 120.0) -> None:
+        """Start kube-apiserver (again) with the arguments of the first start; return once it is ready."""
+        if self.apiserver is not None and self.apiserver.poll() is None:
+            raise RuntimeError("kube-apiserver is already running")
+        self.apiserver = self._spawn("kube-apiserver", self._apiserver_argv)
         self._wait_ready(timeout)
 
-    def _spawn(self, name: str, argv: list[str], logs: Path) -> None:
-        log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
-        self.processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                               start_new_session=True))
+    def stop_apiserver(self) -> None:
+        """Stop kube-apiserver only; etcd keeps running, and clients see connections refused."""
+        _terminate(self.apiserver)
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def _wait_ready(self, timeout: float) -> None:
         ctx = ssl.create_default_context()
@@ -284,10 +303,9 @@ class ControlPlane:
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
-            for proc in self.processes:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}; "
-                                       f"see {self.workdir / 'logs'}")
+            for proc in (self.etcd, self.apiserver):
+                if proc is not None and proc.poll() is not None:
+                    raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}; see {self.logs}")
             req = urllib.request.Request(f"{self.server}/readyz",
                                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
             try:
@@ -301,16 +319,19 @@ class ControlPlane:
         raise TimeoutError(f"kube-apiserver not ready after {timeout}s: {last}")
 
     def stop(self) -> None:
-        # Reverse order: the apiserver first, then its etcd. Only our own pids.
-        for proc in reversed(self.processes):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-        self.processes.clear()
+        # The apiserver first, then its etcd. Only our own pids.
+        _terminate(self.apiserver)
+        _terminate(self.etcd)
+
+
+def _terminate(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def main() -> int:

@@ -16,6 +16,7 @@ import yaml
 from stack import OperatorProcess
 
 REGION = "us-east-1"
+RESYNC_SECONDS = 4  # the operator under test re-observes AWS this often
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30, interval: float = 0.2, what: str = "") -> Any:
@@ -49,7 +50,7 @@ def start_operator(env: dict[str, str], log: Path, *namespaces: str) -> Operator
     watch = [arg for ns in namespaces for arg in ("--namespace", ns)]
     return OperatorProcess(
         env, log, *watch, "--log-format", "json", "--log-level", "DEBUG",
-        "--poll-seconds", "0.5", "--resync-seconds", "4",
+        "--poll-seconds", "0.5", "--resync-seconds", str(RESYNC_SECONDS),
         # the emulator runs 40x faster than AWS (see the emulator fixture); so do the quotas
         "--rate-limit-scale", "40",
     ).start()
