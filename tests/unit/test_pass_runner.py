@@ -149,21 +149,23 @@ def test_the_observation_age_is_a_resync_and_a_poll_for_deletions(memo, posted) 
     assert [age for _, age in reconcile.calls] == [RESYNC, RESYNC, POLL]
 
 
-def test_a_status_the_apiserver_did_not_take_is_not_remembered_and_its_events_wait(memo, apiserver, posted) -> None:
+def test_a_status_the_apiserver_did_not_take_is_kept_and_sent_again_with_its_events(memo, apiserver,
+                                                                                     posted) -> None:
     memory = memo.memory("uid-1")
-    run(memo, memory, body(), FakeReconcile(ready(integration_id="i-1")))
-    remembered = memory.status
+    written = run(memo, memory, body(), FakeReconcile(ready(integration_id="i-1")))
+    stored = {k: v for k, v in written.items() if v is not None}
     apiserver.down = True
     changed = ready(integration_id="i-2")
     changed.events.append(Event("Normal", "Repointed", "now i-2"))
 
     with pytest.raises(ApiServerUnavailable):
-        run(memo, memory, body(remembered), FakeReconcile(changed))
-    assert memory.status == remembered and posted == []
-    assert not memory.lock.locked()
+        run(memo, memory, body(stored), FakeReconcile(changed))
+    assert posted == [] and not memory.lock.locked()
+    reconcile = FakeReconcile(ready(integration_id="i-2"))
 
-    apiserver.down = False  # the retry computes the same change, writes it, and only then posts the event
-    assert run(memo, memory, body(remembered), FakeReconcile(changed))["integrationId"] == "i-2"
+    apiserver.down = False  # the next pass knows the new id (AWS returned it), writes it, then posts the event
+    assert run(memo, memory, body(stored), reconcile)["integrationId"] == "i-2"
+    assert reconcile.calls[0][0]["integrationId"] == "i-2"
     assert posted == [("Normal", "Repointed")]
 
 

@@ -11,6 +11,7 @@ from vpclink_operator import metrics
 from vpclink_operator.config import Settings
 from vpclink_operator.handlers.apiserver import ApiServer
 from vpclink_operator.health import Readiness
+from vpclink_operator.models.conditions import Event
 from vpclink_operator.reconcile import Services
 from vpclink_operator.scheduler import Scheduler
 
@@ -25,7 +26,8 @@ class ObjectMemory:
     interval: float  # a deletion's next look while AWS is moving; backs off
     kind: str = ""  # VpcLink or PrivateIntegration, set by the first pass
     pending_since: float | None = None  # monotonic time the link was first seen PENDING
-    status: dict[str, object] | None = None  # the status last written (newer than a stale body)
+    status: dict[str, object] | None = None  # the status last computed (newer than a stale body), written or not
+    unposted: list[Event] = field(default_factory=list)  # events of passes whose status write failed
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def remember(self, status: dict[str, object], now: float) -> None:

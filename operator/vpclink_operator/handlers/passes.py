@@ -81,14 +81,18 @@ async def run_pass(kind: str, body: Mapping[str, Any], memo: OperatorMemo, memor
             # Compared with both the body the watch delivered and what this process wrote last, as either may
             # be newer.
             changes = status_patch(status, [stored, *([memory.status] if memory.status else [])])
-            if changes is not None:
-                await memo.apiserver.patch_status(body, changes)  # not written: nothing below happens
             events = [*outcome.events, *(milestones(previous, status, outcome) if milestones else [])]
             events = _transitions_only([*events, *stall_event(previous, outcome.health, events)], previous)
-            for event in events:
-                await memo.apiserver.post_event(body, event)
             _log_transition(kind, previous, status, outcome.health, events, operations)
+            # Remembered before it is written: the ids AWS just returned must reach the next pass even if the
+            # apiserver does not take this write (else an integration, which has no tags to find it by, would be
+            # created twice). While the watch still shows the old status, the next pass sends the change again.
             memory.remember(stored_form(status), time.monotonic())
+            memory.unposted.extend(events)
+            if changes is not None:
+                await memo.apiserver.patch_status(body, changes)  # not written: the events wait for the retry
+            while memory.unposted:
+                await memo.apiserver.post_event(body, memory.unposted.pop(0))
             return outcome
 
 
