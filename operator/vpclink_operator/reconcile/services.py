@@ -16,6 +16,7 @@ from vpclink_operator.config import Settings
 from vpclink_operator.inventory import LinkInventory, Snapshots
 from vpclink_operator.models.integration import HttpApiSnapshot, RestApiSnapshot
 from vpclink_operator.models.vpclink import ApiType
+from vpclink_operator.preflight import PreflightCache
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Services:
     rest_apis: Snapshots[tuple[str, str], RestApiSnapshot]  # (region, restApiId) -> the whole REST API
     # (region, restApiId, stage, stage variables, creates the stage) -> deployment id
     deployments: Coalescer[tuple[str, str, str, tuple[tuple[str, str], ...], bool], str]
+    preflight: PreflightCache  # verdicts by the spec parts each check reads, at most one resync old
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -40,4 +42,4 @@ class Services:
         http, rest = HttpV2Integrations(aws), RestV1Integrations(aws)
         return cls(settings, aws, links, LinkInventory(links), Ec2Adapter(aws), Elbv2Adapter(aws), http, rest,
                    Snapshots(lambda key: http.snapshot(*key)), Snapshots(lambda key: rest.snapshot(*key)),
-                   Coalescer())
+                   Coalescer(), PreflightCache(max_age=settings.resync_seconds))
