@@ -124,3 +124,13 @@ def test_the_least_recently_used_verdicts_are_evicted() -> None:
 
     asyncio.run(main())
     assert checked == ["a", "b", "c", "b"]
+
+
+def test_objects_asking_at_once_share_one_check() -> None:
+    svc, ec2 = services(FakeClock())
+
+    async def main() -> list[Verdict]:
+        return list(await asyncio.gather(*(_preflight(svc, desired(tags={"n": str(i)})) for i in range(10))))
+
+    assert asyncio.run(main()) == [Verdict()] * 10
+    assert ec2.reads == 2
