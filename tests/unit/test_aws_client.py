@@ -90,3 +90,17 @@ async def _outside_a_pass() -> None:
         await aws.call("apigatewayv2", "us-east-1", "CreateVpcLink", Name="c")
     assert first_in_line.value.delay == pytest.approx(15, abs=0.1)
     assert fake.created == 1
+
+
+def test_the_in_process_wait_bound_scales_with_aws_time() -> None:
+    aws = AwsClients(RateLimiter({"apigatewayv2:CreateVpcLink": Quota(1 / 15, 1)}, scale=40, clock=FakeClock()))
+    aws._clients[("apigatewayv2", "us-east-1")] = _FakeApiGateway()
+
+    async def main() -> float:
+        await aws.call("apigatewayv2", "us-east-1", "CreateVpcLink", Name="a")
+        with working_for("uid-b"), pytest.raises(RateLimited) as refused:
+            await aws.call("apigatewayv2", "us-east-1", "CreateVpcLink", Name="b")
+        return refused.value.delay
+
+    # 15 AWS seconds at 40x is 0.375 s: beyond the 10 AWS seconds (0.25 s) a pass waits in-process.
+    assert asyncio.run(main()) == pytest.approx(15 / 40, abs=0.01)
