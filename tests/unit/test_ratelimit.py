@@ -258,3 +258,15 @@ def test_lines_are_per_region_and_operation() -> None:
 
     assert limiter.turn("eu-west-1", "apigatewayv2", "CreateVpcLink", "c").granted
     assert limiter.turn("us-east-1", "apigatewayv2", "DeleteVpcLink", "c").granted
+
+
+@pytest.mark.parametrize("round_trip", [0.0013, 0.00274, 0.0137, 0.2, 0.31])
+def test_a_holder_back_after_exactly_the_wait_it_was_told_goes(round_trip: float) -> None:
+    # Float rounding in the refill must not leave it a sliver short of its token (it would be told ~0 s forever).
+    clock = FakeClock()
+    limiter = create_line(clock)
+    limiter.turn(*CREATE, "a")
+    limiter.answered(*CREATE, round_trip=round_trip)
+    clock.advance(limiter.turn(*CREATE, "b").wait)
+
+    assert limiter.turn(*CREATE, "b").granted

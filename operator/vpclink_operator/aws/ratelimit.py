@@ -75,7 +75,8 @@ class TokenBucket:
         """Seconds until a token is free for a caller with `ahead` callers before it (0 if one is free now)."""
         self._refill()
         needed = ahead + 1
-        return 0.0 if self.tokens >= needed else (needed - self.tokens) / self.quota.per_second
+        # A caller that comes back after exactly the wait it was told finds its token, whatever float rounding says.
+        return 0.0 if self.tokens >= needed - 1e-9 else (needed - self.tokens) / self.quota.per_second
 
     def take(self, tokens: float = 1.0) -> None:
         """Reserve the next token; the balance may go negative, which queues later callers behind."""
