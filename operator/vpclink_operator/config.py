@@ -88,7 +88,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     )
     parser.add_argument(
         "--rate-limit-scale", type=float, default=os.environ.get("VPCLINK_RATE_LIMIT_SCALE", "1"),
-        help="multiply every quota's rate, for a time-scaled emulator [env VPCLINK_RATE_LIMIT_SCALE]",
+        help="AWS time runs this many times faster (a time-scaled emulator): multiplies every quota's rate and "
+             "divides the longest in-process wait for a token [env VPCLINK_RATE_LIMIT_SCALE]",
     )
     parser.add_argument(
         "--peering", default=os.environ.get("VPCLINK_PEERING", ""),

@@ -4,20 +4,67 @@ integration is pointed at a load balancer through a VPC link V2.
 Each failure message names the spec field and the offending value. A check that cannot be made
 (a Region missing from seed 000's table of zones, which AWS extends over time) is not a failure:
 the verdict carries a warning and AWS decides.
+
+Verdicts are cached (`PreflightCache`) by the inputs each check reads, so an object that waits in line for
+CreateVpcLink or retries after a failure does not make the EC2 and ELB calls again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from ipaddress import IPv4Network
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from vpclink_operator.aws.ec2 import Ec2Adapter
 from vpclink_operator.aws.elbv2 import Elbv2Adapter
 from vpclink_operator.models.vpclink import DesiredLink, ObservedLink
+
+T = TypeVar("T")
+
+
+class PreflightCache:
+    """The verdicts of recent checks, by the inputs they read (e.g. Region, subnets and security groups).
+
+    A verdict is reused for at most `max_age` seconds (the resync interval), so what a user fixes outside the
+    cluster, a security group or a load balancer, is checked again within one resync. Objects that ask for the
+    same inputs while a check is running share it (ten links on the same subnets make one check). Only verdicts
+    are kept: a check that fails (AWS unavailable, rate limited) raises and is made again next time. The least
+    recently used entries are evicted beyond `size`.
+    """
+
+    def __init__(self, max_age: float, size: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self.size = size
+        self.clock = clock
+        self._checks: OrderedDict[Hashable, tuple[float, asyncio.Future[Any]]] = OrderedDict()
+
+    async def verdict(self, inputs: Hashable, check: Callable[[], Awaitable[T]]) -> T:
+        """`check()`'s verdict for `inputs`, reused while younger than `max_age`."""
+        now = self.clock()
+        cached = self._checks.get(inputs)
+        if cached is None or now - cached[0] >= self.max_age:
+            cached = self._checks[inputs] = (now, asyncio.ensure_future(check()))
+            # Retrieved here too, so a check whose first asker was cancelled never logs an unretrieved error.
+            cached[1].add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._checks.move_to_end(inputs)
+        while len(self._checks) > self.size:
+            self._checks.popitem(last=False)
+        running = cached[1]
+        try:
+            verdict: T = await asyncio.shield(running)  # one asker cancelled does not cancel the others' check
+        except Exception:
+            if self._checks.get(inputs, (0.0, None))[1] is running:
+                del self._checks[inputs]
+            raise
+        return verdict
 
 
 @cache

@@ -46,11 +46,12 @@ def held_pending(fresh_aws: Any) -> Iterator[Any]:
     fresh_aws.control.configure(link_pending_seconds=before)
 
 
-def start_operator(env: dict[str, str], log: Path, *namespaces: str) -> OperatorProcess:
+def start_operator(env: dict[str, str], log: Path, *namespaces: str,
+                   resync: float = RESYNC_SECONDS) -> OperatorProcess:
     watch = [arg for ns in namespaces for arg in ("--namespace", ns)]
     return OperatorProcess(
         env, log, *watch, "--log-format", "json", "--log-level", "DEBUG",
-        "--poll-seconds", "0.5", "--resync-seconds", str(RESYNC_SECONDS),
+        "--poll-seconds", "0.5", "--resync-seconds", str(resync),
         # the emulator runs 40x faster than AWS (see the emulator fixture); so do the quotas
         "--rate-limit-scale", "40",
     ).start()

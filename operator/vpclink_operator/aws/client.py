@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,11 +16,14 @@ from botocore.config import Config
 from vpclink_operator import metrics
 from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsRetryable, RateLimited, classify
 from vpclink_operator.aws.ratelimit import RateLimiter
+from vpclink_operator.context import current_object
 from vpclink_operator.logs import note_operation
 
 logger = logging.getLogger(__name__)
 
-# Within this wait, a caller queues in-process; beyond it, it is requeued by kopf instead.
+# Within this wait (AWS seconds, scaled like the quotas so a time-scaled emulator sees the same ratios), a caller
+# waits in-process; beyond it, an object's pass ends holding its place in line (RateLimited says until when), and
+# a call made outside any pass reserves nothing.
 MAX_INLINE_WAIT = 10.0
 
 
@@ -45,17 +49,13 @@ class AwsClients:
 
     async def call(self, service: str, region: str, operation: str, **kwargs: Any) -> dict[str, Any]:
         """Call `operation` (the botocore name, e.g. CreateVpcLink) and return its response."""
-        wait = self.limiter.reserve(region, service, operation, MAX_INLINE_WAIT)
-        if wait > MAX_INLINE_WAIT:
-            raise RateLimited(operation, wait)
-        if wait > 0:
-            metrics.RATE_LIMIT_WAIT.labels(service, operation).observe(wait)
-            await asyncio.sleep(wait)
+        await self._wait_for_turn(service, region, operation)
         method: Callable[..., dict[str, Any]] = getattr(self.client(service, region), xform_name(operation))
         started = time.monotonic()
         try:
             response = await asyncio.to_thread(method, **kwargs)
         except Exception as exc:
+            self.limiter.answered(region, service, operation, time.monotonic() - started)
             error: AwsError = classify(operation, exc)
             result = _result(error)
             metrics.AWS_REQUEST_DURATION.labels(service, operation, result).observe(time.monotonic() - started)
@@ -66,11 +66,31 @@ class AwsClients:
             # reaches the object's Stalled condition and its transition log line at WARNING.
             logger.debug("AWS %s %s failed: %s", service, operation, error, extra={"operation": operation})
             raise error from exc
+        self.limiter.answered(region, service, operation, time.monotonic() - started)
         metrics.AWS_REQUEST_DURATION.labels(service, operation, "ok").observe(time.monotonic() - started)
         note_operation(operation, failed=False)
         logger.debug("AWS %s %s took %.3fs", service, operation, time.monotonic() - started,
                      extra={"operation": operation})
         return response
+
+    async def _wait_for_turn(self, service: str, region: str, operation: str) -> None:
+        """Wait in-process for this call's turn, or raise RateLimited with the exact time it comes.
+
+        Inside a pass the holder is the object (`context.current_object()`), so its place in line outlives the
+        pass: it comes back when RateLimited says and goes then. Outside a pass the holder is this call alone.
+        """
+        inline = MAX_INLINE_WAIT / self.limiter.scale
+        uid = current_object()
+        holder: object = uid if uid is not None else object()
+        while True:
+            turn = self.limiter.turn(region, service, operation, holder, math.inf if uid is not None else inline)
+            if turn.wait > 0:
+                if not turn.granted and turn.wait > inline:
+                    raise RateLimited(operation, turn.wait)
+                metrics.RATE_LIMIT_WAIT.labels(service, operation).observe(turn.wait)
+                await asyncio.sleep(turn.wait)
+            if turn.granted:
+                return
 
 
 def _result(error: AwsError) -> str:

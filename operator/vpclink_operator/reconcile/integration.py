@@ -180,14 +180,19 @@ async def _preflight_failure(services: Services, spec: PrivateIntegrationSpec, o
     if not link.link_id or obj.deleting or not _preflight_due(obj, link):
         return None
     if spec.http is not None:
-        return await preflight.check_http_integration(spec.http.integration_uri, link.region, services.elbv2)
+        uri = spec.http.integration_uri
+        return await services.preflight.verdict(("http_integration", link.region, uri),
+                                                lambda: preflight.check_http_integration(uri, link.region,
+                                                                                         services.elbv2))
     if spec.rest is None or not spec.rest.integration_target:
         return None
+    target, uri = spec.rest.integration_target, spec.rest.uri
     observed = (await services.inventory.links(link.region, "HTTP", max_age)).get(link.link_id)
     if observed is None:
         return None  # resolution found it a moment ago; the next pass sees it again
-    return await preflight.check_rest_v2_target(spec.rest.integration_target, spec.rest.uri, observed, link.region,
-                                                services.elbv2, services.ec2)
+    return await services.preflight.verdict(
+        ("rest_v2_target", link.region, target, uri, observed.id, observed.shape),
+        lambda: preflight.check_rest_v2_target(target, uri, observed, link.region, services.elbv2, services.ec2))
 
 
 async def _observe(services: Services, spec: PrivateIntegrationSpec, obj: IntegrationObject, link: LinkInUse,

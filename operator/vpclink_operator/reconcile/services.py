@@ -17,6 +17,7 @@ from vpclink_operator.config import Settings
 from vpclink_operator.inventory import LinkInventory, Snapshots
 from vpclink_operator.models.integration import HttpApiSnapshot, RestApiSnapshot
 from vpclink_operator.models.vpclink import ApiType
+from vpclink_operator.preflight import PreflightCache
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Services:
     rest_apis: Snapshots[tuple[str, str], RestApiSnapshot]  # (region, restApiId) -> the whole REST API
     # (region, restApiId, stage, stage variables, creates the stage) -> deployment id
     deployments: Coalescer[tuple[str, str, str, tuple[tuple[str, str], ...], bool], str]
+    preflight: PreflightCache  # verdicts by the spec parts each check reads, at most one resync old
 
     def observed(self) -> list[Snapshots[Any, Any]]:
         """Every shared snapshot set, for the scheduler's observers."""
@@ -45,4 +47,4 @@ class Services:
         http, rest = HttpV2Integrations(aws), RestV1Integrations(aws)
         return cls(settings, aws, links, LinkInventory(links), Ec2Adapter(aws), Elbv2Adapter(aws), http, rest,
                    Snapshots(lambda key: http.snapshot(*key)), Snapshots(lambda key: rest.snapshot(*key)),
-                   Coalescer())
+                   Coalescer(), PreflightCache(max_age=settings.resync_seconds))

@@ -223,9 +223,14 @@ def _with_note(health: Health, note: str) -> Health:
 
 
 async def _preflight(services: Services, desired: DesiredLink) -> preflight.Verdict:
+    """Keyed by what each check reads, so waiting in line for CreateVpcLink or retrying does not check again."""
+    shape = desired.shape
     if desired.api_type == "HTTP":
-        return await preflight.check_http_link(desired, services.ec2)
-    return await preflight.check_rest_link(desired, services.elbv2)
+        return await services.preflight.verdict(
+            ("http_link", desired.region, shape.subnet_ids, shape.security_group_ids),
+            lambda: preflight.check_http_link(desired, services.ec2))
+    return await services.preflight.verdict(("rest_link", desired.region, shape.target_arns),
+                                            lambda: preflight.check_rest_link(desired, services.elbv2))
 
 
 def _aws_failure(status: VpcLinkStatus, exc: AwsError | RateLimited, health: Health | None = None) -> VpcLinkOutcome:
