@@ -138,7 +138,7 @@ def test_reconcile_gets_the_status_this_process_wrote_last_over_a_stale_body(mem
     assert reconcile.calls[0][0]["integrationId"] == "i-1"
 
 
-def test_the_observation_age_is_a_resync_and_a_poll_for_deletions(memo, posted) -> None:
+def test_passes_leave_listing_to_the_observers_but_deletions_want_a_fresh_list(memo, posted) -> None:
     memory = memo.memory("uid-1")
     moving = FakeOutcome(PrivateIntegrationStatus(), Health.in_progress("Creating", "waiting"), requeue=True)
     reconcile = FakeReconcile(moving, ready(), ready())
@@ -146,7 +146,7 @@ def test_the_observation_age_is_a_resync_and_a_poll_for_deletions(memo, posted) 
     run(memo, memory, body(), reconcile)  # the scheduler's observers keep shared snapshots fresh
     run(memo, memory, body(), reconcile)
     run(memo, memory, body(), reconcile, deleting=True)  # kopf's deletion handler: no observer tracks it
-    assert [age for _, age in reconcile.calls] == [RESYNC, RESYNC, POLL]
+    assert [age for _, age in reconcile.calls] == [2 * RESYNC, 2 * RESYNC, POLL]
 
 
 def test_a_status_the_apiserver_did_not_take_is_kept_and_sent_again_with_its_events(memo, apiserver,

@@ -61,9 +61,10 @@ async def run_pass(kind: str, body: Mapping[str, Any], memo: OperatorMemo, memor
         async with memory.lock:
             # The status this process wrote last is newer than a body the watch delivered before that write.
             previous: Mapping[str, Any] = memory.status or dict(stored)
-            # Shared snapshots are kept fresh by the scheduler's observers; a deletion (driven by kopf's
-            # handler, which no observer tracks) wants one no older than the poll interval.
-            max_age = settings.poll_seconds if deleting else settings.resync_seconds
+            # Shared snapshots are kept fresh by the scheduler's observers (every poll while a reader moves, else
+            # every resync); a pass lists one itself only if they fell behind. A deletion, driven by kopf's
+            # handler and tracked by no observer, wants one no older than the poll interval.
+            max_age = settings.poll_seconds if deleting else 2 * settings.resync_seconds
             started = time.monotonic()
             with collect_operations() as operations:
                 try:
