@@ -16,7 +16,6 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from ipaddress import IPv4Network
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 
 from vpclink_operator.aws.ec2 import Ec2Adapter
 from vpclink_operator.aws.elbv2 import Elbv2Adapter
-from vpclink_operator.models.vpclink import DesiredLink, ObservedLink
+from vpclink_operator.models.vpclink import DesiredLink, ObservedLink, PreflightVerdict
 
 T = TypeVar("T")
 
@@ -74,10 +73,7 @@ def http_link_zones() -> dict[str, frozenset[str]]:
     return {region: frozenset(zones) for region, zones in raw["zones"].items()}
 
 
-@dataclass(frozen=True)
-class Verdict:
-    problem: str | None = None  # refuse: nothing is created
-    warning: str | None = None  # create, and say what could not be checked
+Verdict = PreflightVerdict  # the name the checks and their cache use
 
 
 async def check_http_link(desired: DesiredLink, ec2: Ec2Adapter) -> Verdict:

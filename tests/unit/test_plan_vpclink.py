@@ -21,6 +21,7 @@ from vpclink_operator.models.vpclink import (
     LinkState,
     ObservedLink,
     Owner,
+    PreflightVerdict,
     Replacement,
     VpcLinkSpec,
     VpcLinkStatus,
@@ -865,3 +866,37 @@ def test_failed_names_the_field_the_reason_belongs_to(api_type: str, message: st
 
     assert plan.health.stalled.reason == "Failed"
     assert plan.health.stalled.message == f"{field}: AWS reports link l1 FAILED: {message}"
+
+
+# -- pre-flight is an observation: the planner decides whether a create goes ahead ----------------
+
+
+def test_a_create_is_planned_before_pre_flight_is_known_and_refused_once_it_finds_a_problem() -> None:
+    first = plan_vpc_link(world())
+    assert [c.purpose for c in creates(first)] == ["primary"]  # the reconcile now checks, then plans again
+
+    problem = "spec.subnetIds: subnet subnet-b does not exist in us-east-2"
+    refused = plan_vpc_link(dataclasses.replace(world(), preflight=PreflightVerdict(problem=problem)))
+    assert refused.actions == []
+    assert conditions(refused) == (False, False, True)
+    assert (refused.health.stalled.reason, refused.health.stalled.message) == ("PreflightFailed", problem)
+    assert event_reasons(refused) == ["PreflightFailed"] and not refused.requeue
+
+
+def test_a_refused_replacement_keeps_serving_on_the_current_link_and_says_why() -> None:
+    problem = "spec.subnetIds: subnet subnet-c is in no zone that HTTP VPC links support"
+    plan = plan_vpc_link(dataclasses.replace(world(link("old"), want=NEW_SUBNETS, before=status("old", "AVAILABLE"),
+                                                   generation=2), preflight=PreflightVerdict(problem=problem)))
+    assert plan.actions == [] and plan.status.vpc_link_id == "old" and plan.status.replacement is None
+    assert conditions(plan) == (True, False, True)
+    assert plan.health.stalled.reason == "PreflightFailed" and "Replacing" not in event_reasons(plan)
+
+
+def test_what_pre_flight_could_not_check_is_said_with_the_create() -> None:
+    warning = "us-west-9 is not in the table of zones HTTP VPC links support; not verified"
+    plan = plan_vpc_link(dataclasses.replace(world(), preflight=PreflightVerdict(warning=warning)))
+    assert [c.purpose for c in creates(plan)] == ["primary"]
+    assert event_reasons(plan) == ["PreflightUnverified"] and plan.unverified == warning
+    steady = plan_vpc_link(dataclasses.replace(world(link("l-1"), before=status("l-1", "AVAILABLE")),
+                                               preflight=PreflightVerdict(warning=warning)))
+    assert steady.unverified is None  # nothing created: nothing to say

@@ -61,6 +61,14 @@ class VpcLinkSpec(CamelModel):
 
 
 @dataclass(frozen=True)
+class PreflightVerdict:
+    """What pre-flight found about the network a link would be created on (an observation for the planner)."""
+
+    problem: str | None = None  # refuse: nothing is created
+    warning: str | None = None  # create, and say what could not be checked
+
+
+@dataclass(frozen=True)
 class Owner:
     uid: str
     namespace: str

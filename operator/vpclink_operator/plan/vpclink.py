@@ -19,6 +19,7 @@ from vpclink_operator.models.vpclink import (
     ApiType,
     DesiredLink,
     ObservedLink,
+    PreflightVerdict,
     Replacement,
     VpcLinkStatus,
 )
@@ -81,6 +82,9 @@ class VpcLinkWorld:
     # link id -> dependants that still report it in their status.connectionId
     still_used: Mapping[str, Sequence[str]] = field(default_factory=dict)
     live_owner_uids: frozenset[str] = frozenset()  # UIDs of every VpcLink object that exists now
+    # What pre-flight found about the network a new link would use. None: not checked yet; a plan that creates
+    # a link is made again with it, so a refusal is decided here and a planned create is never vetoed later.
+    preflight: PreflightVerdict | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,11 @@ class VpcLinkPlan:
     events: list[Event] = field(default_factory=list)
     requeue: bool = False  # True: come back soon (AWS is still moving); False: steady state
     finished: bool = False  # deletion only: everything that had to go is gone
+    unverified: str | None = None  # what pre-flight could not check for the link this plan creates
+
+    @property
+    def creates(self) -> bool:
+        return any(isinstance(action, CreateLink) for action in self.actions)
 
 
 def plan_vpc_link(world: VpcLinkWorld) -> VpcLinkPlan:
@@ -110,6 +119,7 @@ class _LinkPlanner:
         self.retired: list[str] = []
         self.replacement: Replacement | None = None
         self.previous_replacement = world.status.replacement  # None once promoted to current
+        self.refused: str | None = None  # pre-flight's reason not to create the link this pass needs
 
     # -- the pass -------------------------------------------------------------------------------
     def plan(self) -> VpcLinkPlan:
@@ -207,8 +217,19 @@ class _LinkPlanner:
                 f"spec.vpcLinkId: link {self.desired.adopt_id} does not exist in {self.desired.region} "
                 f"({self.desired.api_type})",
             ))
-        self.actions.append(CreateLink("primary", "no link exists yet"))
+        self._create("primary", "no link exists yet")
         return self._finish(None, Health.in_progress("Creating", "creating the VPC link"), requeue=True)
+
+    def _create(self, purpose: Literal["primary", "replacement"], reason: str) -> bool:
+        """Plan a new link unless pre-flight refuses it; a warning is said once, with the create."""
+        verdict = self.world.preflight
+        if verdict is not None and verdict.problem is not None:
+            self.refused = verdict.problem
+            return False
+        if verdict is not None and verdict.warning is not None:
+            self.events.append(Event("Warning", "PreflightUnverified", verdict.warning))
+        self.actions.append(CreateLink(purpose, reason))
+        return True
 
     # -- updates in place ---------------------------------------------------------------------------
     def _update_mutable_fields(self, current: ObservedLink) -> None:
@@ -269,7 +290,8 @@ class _LinkPlanner:
                 self.replacement = Replacement(vpc_link_id=orphan.id, vpc_link_status=orphan.status,
                                                status_message=orphan.status_message or None, reason=reason)
                 return current, True
-            self.actions.append(CreateLink("replacement", reason))
+            if not self._create("replacement", reason):
+                return current, False
             self.events.append(Event("Normal", "Replacing",
                                      f"{reason}; AWS cannot change it in place, creating a new link before "
                                      f"retiring {current.id}"))
@@ -334,7 +356,14 @@ class _LinkPlanner:
             conditions=self.before.conditions,
         )
         self.events.extend(_transition_events(self.before, status))
-        return VpcLinkPlan(self.actions, status, health, self.events, requeue=requeue)
+        if self.refused is not None:
+            self.events.append(Event("Warning", "PreflightFailed", self.refused))
+            return VpcLinkPlan(self.actions, status, Health.stuck("PreflightFailed", self.refused,
+                                                                  ready=health.ready.status), self.events)
+        verdict = self.world.preflight
+        creates = any(isinstance(action, CreateLink) for action in self.actions)
+        return VpcLinkPlan(self.actions, status, health, self.events, requeue=requeue,
+                           unverified=verdict.warning if verdict is not None and creates else None)
 
 
 def _foreign_owner(link: ObservedLink, owner_uid: str) -> str | None:

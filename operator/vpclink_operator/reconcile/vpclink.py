@@ -89,11 +89,17 @@ async def _reconcile(services: Services, obj: VpcLinkObject, max_age: float) -> 
                     if desired.region in known_regions() else {})
     except (AwsError, RateLimited) as exc:
         return _aws_failure(obj.status, exc)
-    plan = plan_vpc_link(VpcLinkWorld(
+    world = VpcLinkWorld(
         desired=desired, owner_uid=obj.owner.uid, generation=obj.generation, status=obj.status,
         observed=observed, deleting=obj.deleting, dependants=obj.dependants, still_used=obj.still_used,
         live_owner_uids=obj.live_owner_uids,
-    ))
+    )
+    plan = plan_vpc_link(world)
+    if plan.creates:  # pre-flight is observed only when a link is to be created, and the planner decides
+        try:
+            plan = plan_vpc_link(replace(world, preflight=await _preflight(services, desired)))
+        except (AwsError, RateLimited) as exc:
+            return _aws_failure(obj.status, exc)
     return await _apply(services, desired, plan)
 
 
@@ -119,19 +125,10 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
     region, api_type = desired.region, desired.api_type
     status, health, events = plan.status, plan.health, list(plan.events)
     waiting_on_aws: list[str] = []
-    unverified: list[str] = []  # pre-flight checks that could not be made; said once, at creation
     touched: dict[str, None] = {}  # links written to in this pass, re-read once at the end
     for action in plan.actions:
         try:
             if isinstance(action, CreateLink):
-                verdict = await _preflight(services, desired)
-                if verdict.problem is not None:
-                    return VpcLinkOutcome(
-                        status, Health.stuck("PreflightFailed", verdict.problem, ready=health.ready.status),
-                        [*events, Event("Warning", "PreflightFailed", verdict.problem)])
-                if verdict.warning is not None:
-                    unverified.append(verdict.warning)
-                    events.append(Event("Warning", "PreflightUnverified", verdict.warning))
                 created = await adapter.create_link(desired)
                 services.inventory.remember(region, api_type, created.id, created)
                 logger.debug("created VPC link %s (%s)", created.id, action.reason,
@@ -171,8 +168,8 @@ async def _apply(services: Services, desired: DesiredLink, plan: VpcLinkPlan) ->
         message = (f"{'; '.join(waiting_on_aws)}. {RELEASE_HINT}")
         return VpcLinkOutcome(status, Health.stuck("ReferencedOutsideOperator", message, ready=health.ready.status),
                               [*events, Event("Warning", "ReferencedOutsideOperator", message)])
-    if unverified:
-        health = _with_note(health, "; ".join(unverified))
+    if plan.unverified:  # what pre-flight could not check, said in the creating pass
+        health = _with_note(health, plan.unverified)
     return VpcLinkOutcome(status, health, events, requeue=plan.requeue, finished=plan.finished)
 
 
