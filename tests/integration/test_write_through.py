@@ -45,7 +45,7 @@ def all_ready(kubectl: Any, namespace: str, names: list[str]) -> list[dict[str, 
 
 def available_link(aws: Any, emulator: Any, service: str, **create: Any) -> str:
     """A VPC link made outside the operator, used by id (spec.vpcLinkId), already AVAILABLE."""
-    created = getattr(aws(service), "create_vpc_link")(**create)
+    created = aws(service).create_vpc_link(**create)
     link_id = str(created.get("VpcLinkId") or created["id"])
     emulator.control.set_link_state(link_id, "AVAILABLE")
     return link_id
