@@ -55,7 +55,9 @@ def refused(calls: list[dict[str, Any]]) -> list[str]:
     return [c["operation"] for c in calls if c["status"] == 429]
 
 
-def test_rest_methods_on_one_stage_share_deployments(kubectl, namespace, operator, quotas, network: Network, aws):
+@pytest.mark.parametrize("stage_exists", [True, False], ids=["existing-stage", "stage-created-by-operator"])
+def test_rest_methods_on_one_stage_share_deployments(kubectl, namespace, operator, quotas, network: Network, aws,
+                                                     stage_exists):
     """Issue 13: 100 methods with deployOnChange on one stage made 100 CreateDeployment and 143 x 429; changes
     within a short window (the quota's own interval) must share a deployment: at most 3, and no 429."""
     v1 = aws("apigateway")
@@ -65,10 +67,10 @@ def test_rest_methods_on_one_stage_share_deployments(kubectl, namespace, operato
     paths = [f"/m{i:02d}" for i in range(40)]
     for path in paths:
         v1.create_resource(restApiId=api, parentId=root, pathPart=path[1:])
-    # The stage exists already and serves a method of the user's own.
-    v1.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    v1.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")  # the user's own
     v1.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
-    v1.create_deployment(restApiId=api, stageName="prod")
+    if stage_exists:
+        v1.create_deployment(restApiId=api, stageName="prod")
     names = [f"m{i:02d}" for i in range(len(paths))]
     quotas.control.configure(quotas=True)
     mark = time.time()

@@ -311,9 +311,10 @@ async def _apply_rest(services: Services, key: tuple[str, str], action: Integrat
 
 
 async def _deploy(services: Services, key: tuple[str, str], action: CreateDeployment) -> str:
-    """Coalesced per (API, stage): one deployment started after this request covers it. Variables and stage
-    creation are part of the key, so a deployment that must switch a variable is never covered by one that
-    does not."""
+    """Coalesced per (API, stage): one deployment started after this request covers it. Variables are part of the
+    key, so a deployment that must switch a variable is never covered by one that does not. Whether the plan saw
+    the stage missing is not: CreateDeployment ignores stageDescription for a stage that exists (contract-tested),
+    so requests planned before and after the stage appeared share one call."""
     (region, rest_api_id), variables = key, dict(action.variables or {})
 
     async def deploy() -> str:
@@ -329,8 +330,8 @@ async def _deploy(services: Services, key: tuple[str, str], action: CreateDeploy
                 action.stage, deployment_id, new_stage_description=description))
         return deployment_id
 
-    return await services.deployments.run((region, rest_api_id, action.stage, tuple(sorted(variables.items())),
-                                           action.creates_stage), deploy)
+    return await services.deployments.run((region, rest_api_id, action.stage, tuple(sorted(variables.items()))),
+                                          deploy)
 
 
 def _aws_failure(status: PrivateIntegrationStatus, exc: AwsError | RateLimited,

@@ -30,8 +30,8 @@ class Services:
     rest_integrations: RestV1Integrations
     http_apis: Snapshots[tuple[str, str], HttpApiSnapshot]  # (region, apiId) -> the whole HTTP API
     rest_apis: Snapshots[tuple[str, str], RestApiSnapshot]  # (region, restApiId) -> the whole REST API
-    # (region, restApiId, stage, stage variables, creates the stage) -> deployment id; see `deployment_coalescer`
-    deployments: Coalescer[tuple[str, str, str, tuple[tuple[str, str], ...], bool], str]
+    # (region, restApiId, stage, stage variables) -> deployment id; see `deployment_coalescer`
+    deployments: Coalescer[tuple[str, str, str, tuple[tuple[str, str], ...]], str]
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -44,12 +44,12 @@ class Services:
 
 
 # Changes to one stage are gathered while they keep coming, one CreateDeployment interval at a time (the
-# quota allows no more than one per interval anyway), for at most this many intervals after the first.
-DEPLOYMENT_WINDOWS = 6
+# quota allows no more than one per interval anyway), for at most this many intervals (a minute at AWS's rate): a
+# steady stream of changes is deployed once a minute, a lone change one interval after it was made.
+DEPLOYMENT_WINDOWS = 12
 
 
-def deployment_coalescer(settings: Settings) -> Coalescer[tuple[str, str, str, tuple[tuple[str, str], ...], bool],
-                                                            str]:
+def deployment_coalescer(settings: Settings) -> Coalescer[tuple[str, str, str, tuple[tuple[str, str], ...]], str]:
     """Deployments share a call per stage within windows of the CreateDeployment quota's own interval (5 s at AWS's
     rate; shorter with `rate_limit_scale`, as for a time-scaled emulator)."""
     key = "apigateway:CreateDeployment"
