@@ -2,8 +2,9 @@
 GET per object.
 
 Every object reads the same snapshot. A snapshot older than the caller's `max_age` is re-listed
-once (concurrent callers wait for that one list). After a write, the writer refreshes or
-invalidates what it touched, so the next pass sees the effect.
+once (concurrent callers wait for that one list). After a write, the writer applies AWS's answer
+to the snapshot (`Snapshots.update`), so the next pass sees the effect without a list; only a
+write whose answer does not say enough invalidates the key.
 """
 
 from __future__ import annotations
