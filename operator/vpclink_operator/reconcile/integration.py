@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from vpclink_operator import preflight
-from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsTerminal, RateLimited
+from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsRetryable, AwsTerminal, RateLimited
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import (
@@ -245,11 +245,13 @@ async def _apply_one(services: Services, spec: PrivateIntegrationSpec, region: s
             return await _apply_http(services, (region, spec.http.api_id), action, status)
         assert spec.rest is not None
         return await _apply_rest(services, (region, spec.rest.rest_api_id), action, status)
-    except AwsError:
-        # A refused write changed nothing, but one that timed out or failed on AWS's side may have taken effect
-        # (a create's marker finds it): only a list can tell, so this API is listed again at the next look.
-        (services.http_apis if spec.http else services.rest_apis).invalidate(
-            (region, spec.http.api_id if spec.http else spec.rest.rest_api_id if spec.rest else ""))
+    except AwsError as exc:
+        # A throttled write did nothing. Any other failure may mean the snapshot is wrong (NotFound, a conflict)
+        # or that the write took effect after all (a timeout, a 5xx; a create's marker then finds it): only a
+        # list can tell, so this API is listed again at the next look.
+        if not (isinstance(exc, AwsRetryable) and exc.throttled):
+            (services.http_apis if spec.http else services.rest_apis).invalidate(
+                (region, spec.http.api_id if spec.http else spec.rest.rest_api_id if spec.rest else ""))
         raise
 
 
