@@ -8,19 +8,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
+from vpclink_operator.aws.errors import AwsError, AwsRetryable
 from vpclink_operator.coalesce import Coalescer
 from vpclink_operator.config import Settings
+from vpclink_operator.inventory import Snapshots
+from vpclink_operator.models.conditions import Health
 from vpclink_operator.models.integration import (
     HttpApiSnapshot,
+    HttpIntegrationFields,
     ObservedHttpIntegration,
     ObservedMethod,
     ObservedResource,
     ObservedRestIntegration,
     ObservedRoute,
     ObservedStage,
+    PrivateIntegrationSpec,
+    PrivateIntegrationStatus,
     RestApiSnapshot,
 )
+from vpclink_operator.plan.integration import CreateHttpIntegration, CreateRoute, IntegrationPlan
+from vpclink_operator.reconcile.integration import _apply
 from vpclink_operator.reconcile.services import DEPLOYMENT_WINDOWS, deployment_coalescer
 
 
@@ -140,3 +150,77 @@ def test_the_deployment_window_is_the_quota_interval_scaled_like_the_quotas() ->
 
     assert coalescer.window == 5 / 40 and coalescer.max_windows == DEPLOYMENT_WINDOWS
 
+
+
+# -- apply: each answer goes through to the shared snapshot --------------------------------------------
+
+
+class FakeHttpApi:
+    """An HTTP API's integrations and routes, answering like the adapter; `failure` makes the next write fail."""
+
+    def __init__(self) -> None:
+        self.lists = 0
+        self.failure: AwsError | None = None
+        self.api = HttpApiSnapshot({}, {})
+
+    async def snapshot(self, region: str, api_id: str) -> HttpApiSnapshot:
+        self.lists += 1
+        return self.api
+
+    def _fail(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    async def create_integration(self, region: str, api_id: str, fields: HttpIntegrationFields) -> Any:
+        self._fail()
+        created = ObservedHttpIntegration(f"i{len(self.api.integrations) + 1}", fields.integration_uri,
+                                          fields.integration_method, fields.payload_format_version,
+                                          fields.connection_id, "VPC_LINK", fields.tls_server_name_to_verify,
+                                          fields.timeout_in_millis, dict(fields.request_parameters), fields.description)
+        self.api = self.api.with_integration(created)
+        return created
+
+    async def create_route(self, region: str, api_id: str, route_key: str, integration_id: str) -> ObservedRoute:
+        self._fail()
+        route = ObservedRoute(f"r{len(self.api.routes) + 1}", route_key, f"integrations/{integration_id}")
+        self.api = self.api.with_route(route)
+        return route
+
+
+def applying(fake: FakeHttpApi, *actions: Any) -> tuple[Any, HttpApiSnapshot]:
+    """Lists the API once, applies `actions` through `_apply`, then reads the snapshot as the next pass would."""
+    services: Any = SimpleNamespace(http_integrations=fake, http_apis=Snapshots(lambda key: fake.snapshot(*key)))
+    spec = PrivateIntegrationSpec.model_validate({"vpcLinkId": "link1", "http": {
+        "apiId": "api1", "integrationUri": "arn:listener", "routeKeys": ["GET /a"]}})
+    plan = IntegrationPlan(list(actions), PrivateIntegrationStatus(), Health.in_progress("Creating", "creating"))
+
+    async def scenario() -> tuple[Any, HttpApiSnapshot]:
+        await services.http_apis.get(("us-east-1", "api1"), max_age=60)
+        outcome = await _apply(services, spec, "us-east-1", plan, deleting=False)
+        return outcome, await services.http_apis.get(("us-east-1", "api1"), max_age=60)
+
+    return asyncio.run(scenario())
+
+
+FIELDS = HttpIntegrationFields("arn:listener", "ANY", "1.0", "link1", None, 30000, {}, "marker")
+
+
+def test_the_next_pass_sees_every_write_without_listing_again() -> None:
+    fake = FakeHttpApi()
+
+    outcome, seen = applying(fake, CreateHttpIntegration(FIELDS), CreateRoute("GET /a", "i1"))
+
+    assert fake.lists == 1
+    assert seen == fake.api and set(seen.integrations) == {"i1"} and set(seen.routes) == {"GET /a"}
+    assert (outcome.status.integration_id, outcome.status.route_ids) == ("i1", {"GET /a": "r1"})
+
+
+def test_a_failed_write_is_listed_again_unless_it_was_throttled() -> None:
+    throttled, broken = FakeHttpApi(), FakeHttpApi()
+    throttled.failure = AwsRetryable("CreateIntegration", "TooManyRequestsException", "slow down", throttled=True)
+    broken.failure = AwsRetryable("CreateIntegration", "InternalFailure", "timed out")
+
+    applying(throttled, CreateHttpIntegration(FIELDS))
+    applying(broken, CreateHttpIntegration(FIELDS))
+
+    assert (throttled.lists, broken.lists) == (1, 2)  # a 5xx may have created it after all: only a list can say
