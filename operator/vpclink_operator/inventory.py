@@ -2,10 +2,11 @@
 GET per object.
 
 Every object reads the same snapshot. A snapshot older than the caller's `max_age` is re-listed
-once (concurrent callers wait for that one list). After a write, the writer applies the answer to
-the snapshot (write-through), or invalidates what it touched, so the next pass sees the effect.
-Each snapshot remembers which objects read it (`context.current_object`), so the scheduler's
-observer re-lists it on its own schedule and wakes exactly those readers when it changed.
+once (concurrent callers wait for that one list). After a write, the writer applies AWS's answer
+to the snapshot (`Snapshots.update`), so the next pass sees the effect without a list; only a
+write whose answer does not say enough invalidates the key. Each snapshot remembers which objects
+read it (`context.current_object`), so the scheduler's observer re-lists it on its own schedule
+and wakes exactly those readers when it changed.
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ class Snapshots(Generic[K, V]):
         return self._entry(key).value
 
     def invalidate(self, key: K) -> None:
-        self._entry(key).taken = float("-inf")
+        entry = self._entry(key)
+        entry.taken = float("-inf")
+        entry.writes += 1  # a list already in flight may predate the write that made this necessary
 
     def update(self, key: K, change: Callable[[V], V]) -> None:
         """Write-through: apply what a write's answer says to the snapshot, instead of listing again.

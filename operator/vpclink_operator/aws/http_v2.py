@@ -94,6 +94,10 @@ def _integration(item: Mapping[str, Any]) -> ObservedHttpIntegration:
     )
 
 
+def _route(item: Mapping[str, Any]) -> ObservedRoute:
+    return ObservedRoute(item["RouteId"], item["RouteKey"], item.get("Target", ""))
+
+
 def _integration_arguments(fields: HttpIntegrationFields) -> dict[str, Any]:
     return {
         "IntegrationType": "HTTP_PROXY", "ConnectionType": "VPC_LINK", "ConnectionId": fields.connection_id,
@@ -125,32 +129,30 @@ class HttpV2Integrations:
     async def snapshot(self, region: str, api_id: str) -> HttpApiSnapshot:
         """The whole API in two paginated lists, shared by every PrivateIntegration on it."""
         integrations = [_integration(i) for i in await self._pages(region, "GetIntegrations", api_id)]
-        routes = [ObservedRoute(r["RouteId"], r["RouteKey"], r.get("Target", ""))
-                  for r in await self._pages(region, "GetRoutes", api_id)]
+        routes = [_route(r) for r in await self._pages(region, "GetRoutes", api_id)]
         return HttpApiSnapshot({i.id: i for i in integrations}, {r.route_key: r for r in routes})
 
-    async def create_integration(self, region: str, api_id: str, fields: HttpIntegrationFields) -> str:
-        response = await self.aws.call(SERVICE, region, "CreateIntegration", ApiId=api_id,
-                                       **_integration_arguments(fields))
-        return str(response["IntegrationId"])
+    async def create_integration(self, region: str, api_id: str,
+                                 fields: HttpIntegrationFields) -> ObservedHttpIntegration:
+        return _integration(await self.aws.call(SERVICE, region, "CreateIntegration", ApiId=api_id,
+                                                **_integration_arguments(fields)))
 
     async def update_integration(self, region: str, api_id: str, integration_id: str,
-                                 fields: HttpIntegrationFields) -> None:
-        await self.aws.call(SERVICE, region, "UpdateIntegration", ApiId=api_id, IntegrationId=integration_id,
-                            **_integration_arguments(fields))
+                                 fields: HttpIntegrationFields) -> ObservedHttpIntegration:
+        return _integration(await self.aws.call(SERVICE, region, "UpdateIntegration", ApiId=api_id,
+                                                IntegrationId=integration_id, **_integration_arguments(fields)))
 
     async def delete_integration(self, region: str, api_id: str, integration_id: str) -> None:
         with contextlib.suppress(AwsNotFound):
             await self.aws.call(SERVICE, region, "DeleteIntegration", ApiId=api_id, IntegrationId=integration_id)
 
-    async def create_route(self, region: str, api_id: str, route_key: str, integration_id: str) -> str:
-        response = await self.aws.call(SERVICE, region, "CreateRoute", ApiId=api_id, RouteKey=route_key,
-                                       Target=f"integrations/{integration_id}")
-        return str(response["RouteId"])
+    async def create_route(self, region: str, api_id: str, route_key: str, integration_id: str) -> ObservedRoute:
+        return _route(await self.aws.call(SERVICE, region, "CreateRoute", ApiId=api_id, RouteKey=route_key,
+                                          Target=f"integrations/{integration_id}"))
 
-    async def retarget_route(self, region: str, api_id: str, route_id: str, integration_id: str) -> None:
-        await self.aws.call(SERVICE, region, "UpdateRoute", ApiId=api_id, RouteId=route_id,
-                            Target=f"integrations/{integration_id}")
+    async def retarget_route(self, region: str, api_id: str, route_id: str, integration_id: str) -> ObservedRoute:
+        return _route(await self.aws.call(SERVICE, region, "UpdateRoute", ApiId=api_id, RouteId=route_id,
+                                          Target=f"integrations/{integration_id}"))
 
     async def delete_route(self, region: str, api_id: str, route_id: str) -> None:
         with contextlib.suppress(AwsNotFound):

@@ -84,16 +84,24 @@ class RestV1Adapter:
             await self.aws.call(SERVICE, region, "DeleteVpcLink", vpcLinkId=link_id)
 
 
-def _method(item: Mapping[str, Any]) -> ObservedMethod:
-    raw = item.get("methodIntegration")
-    integration = None if raw is None else ObservedRestIntegration(
+def _integration(raw: Mapping[str, Any]) -> ObservedRestIntegration:
+    return ObservedRestIntegration(
         type=raw.get("type", ""), integration_http_method=raw.get("httpMethod", ""), uri=raw.get("uri", ""),
         connection_type=raw.get("connectionType", "INTERNET"), connection_id=raw.get("connectionId", ""),
         timeout_in_millis=int(raw.get("timeoutInMillis", 29000)),
         integration_target=raw.get("integrationTarget"), response_transfer_mode=raw.get("responseTransferMode"),
     )
+
+
+def _method(item: Mapping[str, Any]) -> ObservedMethod:
+    raw = item.get("methodIntegration")
     return ObservedMethod(item.get("httpMethod", ""), item.get("authorizationType", ""),
-                          item.get("operationName", "") or "", integration)
+                          item.get("operationName", "") or "", None if raw is None else _integration(raw))
+
+
+def _stage(item: Mapping[str, Any]) -> ObservedStage:
+    return ObservedStage(item["stageName"], dict(item.get("variables") or {}), item.get("deploymentId", ""),
+                         item.get("description") or "")
 
 
 class RestV1Integrations:
@@ -117,29 +125,24 @@ class RestV1Integrations:
             if not position:
                 break
         stages = await self.aws.call(SERVICE, region, "GetStages", restApiId=rest_api_id)
-        return RestApiSnapshot(
-            {r.path: r for r in resources},
-            {s["stageName"]: ObservedStage(s["stageName"], dict(s.get("variables") or {}), s.get("deploymentId", ""),
-                                           s.get("description") or "")
-             for s in stages.get("item", [])},
-        )
+        return RestApiSnapshot({r.path: r for r in resources},
+                               {stage.name: stage for stage in map(_stage, stages.get("item", []))})
 
     async def put_method(self, region: str, rest_api_id: str, resource_id: str, http_method: str,
-                         authorization_type: str, operation_name: str) -> None:
-        await self.aws.call(SERVICE, region, "PutMethod", restApiId=rest_api_id, resourceId=resource_id,
-                            httpMethod=http_method, authorizationType=authorization_type,
-                            operationName=operation_name)
+                         authorization_type: str, operation_name: str) -> ObservedMethod:
+        return _method(await self.aws.call(SERVICE, region, "PutMethod", restApiId=rest_api_id,
+                                           resourceId=resource_id, httpMethod=http_method,
+                                           authorizationType=authorization_type, operationName=operation_name))
 
     async def put_integration(self, region: str, rest_api_id: str, resource_id: str, http_method: str,
-                              fields: RestIntegrationFields) -> None:
-        await self.aws.call(SERVICE, region, "PutIntegration", restApiId=rest_api_id, resourceId=resource_id,
-                            httpMethod=http_method, type="HTTP_PROXY",
-                            integrationHttpMethod=fields.integration_http_method, uri=fields.uri,
-                            connectionType="VPC_LINK", connectionId=fields.connection_id,
-                            timeoutInMillis=fields.timeout_in_millis,
-                            **({"integrationTarget": fields.integration_target} if fields.integration_target else {}),
-                            **({"responseTransferMode": fields.response_transfer_mode}
-                               if fields.response_transfer_mode else {}))
+                              fields: RestIntegrationFields) -> ObservedRestIntegration:
+        return _integration(await self.aws.call(
+            SERVICE, region, "PutIntegration", restApiId=rest_api_id, resourceId=resource_id,
+            httpMethod=http_method, type="HTTP_PROXY", integrationHttpMethod=fields.integration_http_method,
+            uri=fields.uri, connectionType="VPC_LINK", connectionId=fields.connection_id,
+            timeoutInMillis=fields.timeout_in_millis,
+            **({"integrationTarget": fields.integration_target} if fields.integration_target else {}),
+            **({"responseTransferMode": fields.response_transfer_mode} if fields.response_transfer_mode else {})))
 
     async def delete_integration(self, region: str, rest_api_id: str, resource_id: str, http_method: str) -> None:
         with contextlib.suppress(AwsNotFound):
@@ -151,9 +154,11 @@ class RestV1Integrations:
             await self.aws.call(SERVICE, region, "DeleteMethod", restApiId=rest_api_id, resourceId=resource_id,
                                 httpMethod=http_method)
 
-    async def set_stage_variable(self, region: str, rest_api_id: str, stage: str, name: str, value: str) -> None:
-        await self.aws.call(SERVICE, region, "UpdateStage", restApiId=rest_api_id, stageName=stage,
-                            patchOperations=[{"op": "replace", "path": f"/variables/{name}", "value": value}])
+    async def set_stage_variable(self, region: str, rest_api_id: str, stage: str, name: str,
+                                 value: str) -> ObservedStage:
+        return _stage(await self.aws.call(SERVICE, region, "UpdateStage", restApiId=rest_api_id, stageName=stage,
+                                          patchOperations=[{"op": "replace", "path": f"/variables/{name}",
+                                                            "value": value}]))
 
     async def create_deployment(self, region: str, rest_api_id: str, stage: str,
                                 variables: Mapping[str, str] | None, *, new_stage: bool = False) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -150,6 +150,24 @@ class HttpApiSnapshot:
     integrations: dict[str, ObservedHttpIntegration]
     routes: dict[str, ObservedRoute]  # by route key
 
+    # Write-through: each returns the snapshot as a fresh list would show it after one write (pure; other
+    # passes may still hold the old snapshot, so nothing is changed in place).
+
+    def with_integration(self, integration: ObservedHttpIntegration) -> HttpApiSnapshot:
+        """After CreateIntegration or UpdateIntegration: AWS answers with the whole integration."""
+        return replace(self, integrations={**self.integrations, integration.id: integration})
+
+    def without_integration(self, integration_id: str) -> HttpApiSnapshot:
+        return replace(self, integrations={k: v for k, v in self.integrations.items() if k != integration_id})
+
+    def with_route(self, route: ObservedRoute) -> HttpApiSnapshot:
+        """After CreateRoute or UpdateRoute: AWS answers with the whole route."""
+        others = {k: v for k, v in self.routes.items() if v.id != route.id}
+        return replace(self, routes={**others, route.route_key: route})
+
+    def without_route(self, route_id: str) -> HttpApiSnapshot:
+        return replace(self, routes={k: v for k, v in self.routes.items() if v.id != route_id})
+
 
 @dataclass(frozen=True)
 class ObservedRestIntegration:
@@ -190,6 +208,41 @@ class ObservedStage:
 class RestApiSnapshot:
     resources: dict[str, ObservedResource]  # by path
     stages: dict[str, ObservedStage] = field(default_factory=dict)
+
+    # Write-through, as on HttpApiSnapshot: the snapshot a fresh list would show after one write.
+
+    def _with_methods(self, resource_id: str, methods: Callable[[dict[str, ObservedMethod]],
+                                                                dict[str, ObservedMethod]]) -> RestApiSnapshot:
+        return replace(self, resources={path: replace(r, methods=methods(r.methods)) if r.id == resource_id else r
+                                        for path, r in self.resources.items()})
+
+    def with_method(self, resource_id: str, method: ObservedMethod) -> RestApiSnapshot:
+        """After PutMethod: AWS answers with the whole method (a new one has no integration)."""
+        return self._with_methods(resource_id, lambda methods: {**methods, method.http_method: method})
+
+    def without_method(self, resource_id: str, http_method: str) -> RestApiSnapshot:
+        return self._with_methods(resource_id, lambda methods: {k: v for k, v in methods.items() if k != http_method})
+
+    def with_integration(self, resource_id: str, http_method: str,
+                         integration: ObservedRestIntegration | None) -> RestApiSnapshot:
+        """After PutIntegration (AWS answers with the whole integration) or DeleteIntegration (None)."""
+        return self._with_methods(resource_id, lambda methods: {
+            name: replace(m, integration=integration) if name == http_method else m for name, m in methods.items()})
+
+    def with_stage(self, stage: ObservedStage) -> RestApiSnapshot:
+        """After UpdateStage: AWS answers with the whole stage."""
+        return replace(self, stages={**self.stages, stage.name: stage})
+
+    def with_deployment(self, stage_name: str, deployment_id: str, *, new_stage_description: str) -> RestApiSnapshot:
+        """After CreateDeployment without variables: an existing stage now serves the new deployment and keeps its
+        variables and description; a stage it created has no variables and `new_stage_description`."""
+        stage = self.stages.get(stage_name)
+        updated = (replace(stage, deployment_id=deployment_id) if stage is not None
+                   else ObservedStage(stage_name, {}, deployment_id, new_stage_description))
+        return self.with_stage(updated)
+
+    def without_stage(self, stage_name: str) -> RestApiSnapshot:
+        return replace(self, stages={k: v for k, v in self.stages.items() if k != stage_name})
 
 
 class PrivateIntegrationStatus(CamelModel):

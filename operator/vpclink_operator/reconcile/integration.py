@@ -10,10 +10,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from vpclink_operator import preflight
-from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsTerminal, RateLimited
+from vpclink_operator.aws.errors import AwsError, AwsInUse, AwsNotFound, AwsRetryable, AwsTerminal, RateLimited
 from vpclink_operator.models.base import describe_validation_error
 from vpclink_operator.models.conditions import Event, Health
 from vpclink_operator.models.integration import (
+    CREATED_STAGE_DESCRIPTION,
     HttpApiSnapshot,
     LinkInUse,
     PrivateIntegrationSpec,
@@ -226,10 +227,6 @@ async def _apply(services: Services, spec: PrivateIntegrationSpec, region: str,
                 waiting.append(f"{exc.code}: {exc.message}")
     except (AwsError, RateLimited) as exc:
         return _aws_failure(status, exc, events)
-    finally:
-        if plan.actions:
-            api_id = spec.http.api_id if spec.http else spec.rest.rest_api_id if spec.rest else ""
-            (services.http_apis if spec.http else services.rest_apis).invalidate((region, api_id))
     if waiting:
         return IntegrationOutcome(status, Health.in_progress("WaitingForReferences", "; ".join(waiting)), events,
                                   requeue=True)
@@ -240,52 +237,103 @@ async def _apply(services: Services, spec: PrivateIntegrationSpec, region: str,
 
 async def _apply_one(services: Services, spec: PrivateIntegrationSpec, region: str, action: IntegrationAction,
                      status: PrivateIntegrationStatus) -> PrivateIntegrationStatus:
-    """Apply one action; ids reach the returned status as soon as AWS returns them."""
-    http, rest = services.http_integrations, services.rest_integrations
-    api_id = spec.http.api_id if spec.http else ""
-    rest_api_id = spec.rest.rest_api_id if spec.rest else ""
+    """Apply one action; its answer is written through to the API's snapshot, and ids reach the returned status
+    as soon as AWS returns them."""
     logger.debug("applying %s", action, extra={"operation": type(action).__name__})
-    if isinstance(action, CreateHttpIntegration):
-        integration_id = await http.create_integration(region, api_id, action.fields)
-        return status.model_copy(update={"integration_id": integration_id})
-    if isinstance(action, UpdateHttpIntegration):
-        await http.update_integration(region, api_id, action.integration_id, action.fields)
-    elif isinstance(action, DeleteHttpIntegration):
+    try:
+        if spec.http is not None:
+            return await _apply_http(services, (region, spec.http.api_id), action, status)
+        assert spec.rest is not None
+        return await _apply_rest(services, (region, spec.rest.rest_api_id), action, status)
+    except AwsError as exc:
+        # A throttled write did nothing. Any other failure may mean the snapshot is wrong (NotFound, a conflict)
+        # or that the write took effect after all (a timeout, a 5xx; a create's marker then finds it): only a
+        # list can tell, so this API is listed again at the next look.
+        if not (isinstance(exc, AwsRetryable) and exc.throttled):
+            (services.http_apis if spec.http else services.rest_apis).invalidate(
+                (region, spec.http.api_id if spec.http else spec.rest.rest_api_id if spec.rest else ""))
+        raise
+
+
+async def _apply_http(services: Services, key: tuple[str, str], action: IntegrationAction,
+                      status: PrivateIntegrationStatus) -> PrivateIntegrationStatus:
+    http, (region, api_id), snapshots = services.http_integrations, key, services.http_apis
+    if isinstance(action, CreateHttpIntegration | UpdateHttpIntegration):
+        integration = await (http.create_integration(region, api_id, action.fields)
+                             if isinstance(action, CreateHttpIntegration)
+                             else http.update_integration(region, api_id, action.integration_id, action.fields))
+        snapshots.update(key, lambda api: api.with_integration(integration))
+        return status.model_copy(update={"integration_id": integration.id})
+    if isinstance(action, DeleteHttpIntegration):
         await http.delete_integration(region, api_id, action.integration_id)
-    elif isinstance(action, CreateRoute):
-        route_id = await http.create_route(region, api_id, action.route_key, action.integration_id)
-        return status.model_copy(update={"route_ids": {**status.route_ids, action.route_key: route_id}})
-    elif isinstance(action, RetargetRoute):
-        await http.retarget_route(region, api_id, action.route_id, action.integration_id)
+        snapshots.update(key, lambda api: api.without_integration(action.integration_id))
+    elif isinstance(action, CreateRoute | RetargetRoute):
+        route = await (http.create_route(region, api_id, action.route_key, action.integration_id)
+                       if isinstance(action, CreateRoute)
+                       else http.retarget_route(region, api_id, action.route_id, action.integration_id))
+        snapshots.update(key, lambda api: api.with_route(route))
+        return status.model_copy(update={"route_ids": {**status.route_ids, route.route_key: route.id}})
     elif isinstance(action, DeleteRoute):
         await http.delete_route(region, api_id, action.route_id)
+        snapshots.update(key, lambda api: api.without_route(action.route_id))
         return status.model_copy(update={"route_ids": {k: v for k, v in status.route_ids.items()
                                                        if v != action.route_id}})
-    elif isinstance(action, PutMethod):
-        await rest.put_method(region, rest_api_id, action.resource_id, action.http_method,
-                              action.authorization_type, action.operation_name)
+    return status
+
+
+async def _apply_rest(services: Services, key: tuple[str, str], action: IntegrationAction,
+                      status: PrivateIntegrationStatus) -> PrivateIntegrationStatus:
+    rest, (region, rest_api_id), snapshots = services.rest_integrations, key, services.rest_apis
+    if isinstance(action, PutMethod):
+        method = await rest.put_method(region, rest_api_id, action.resource_id, action.http_method,
+                                       action.authorization_type, action.operation_name)
+        snapshots.update(key, lambda api: api.with_method(action.resource_id, method))
     elif isinstance(action, PutRestIntegration):
-        await rest.put_integration(region, rest_api_id, action.resource_id, action.http_method, action.fields)
+        integration = await rest.put_integration(region, rest_api_id, action.resource_id, action.http_method,
+                                                 action.fields)
+        snapshots.update(key, lambda api: api.with_integration(action.resource_id, action.http_method, integration))
     elif isinstance(action, DeleteRestIntegration):
         await rest.delete_integration(region, rest_api_id, action.resource_id, action.http_method)
+        snapshots.update(key, lambda api: api.with_integration(action.resource_id, action.http_method, None))
         return status.model_copy(update={"deployed_stages": []})  # the stages still serve it until redeployed
     elif isinstance(action, DeleteMethod):
         await rest.delete_method(region, rest_api_id, action.resource_id, action.http_method)
+        snapshots.update(key, lambda api: api.without_method(action.resource_id, action.http_method))
     elif isinstance(action, SetStageVariable):
-        await rest.set_stage_variable(region, rest_api_id, action.stage, action.name, action.value)
+        stage = await rest.set_stage_variable(region, rest_api_id, action.stage, action.name, action.value)
+        snapshots.update(key, lambda api: api.with_stage(stage))
     elif isinstance(action, CreateDeployment):
-        # Coalesced per (API, stage): one deployment started after this request covers it. Variables and
-        # stage creation are part of the key, so a deployment that must switch a variable is never covered
-        # by one that does not.
-        deployment_id = await services.deployments.run(
-            (region, rest_api_id, action.stage, tuple(sorted((action.variables or {}).items())), action.creates_stage),
-            lambda: rest.create_deployment(region, rest_api_id, action.stage, action.variables,
-                                           new_stage=action.creates_stage))
+        deployment_id = await _deploy(services, key, action)
         return status.model_copy(update={"last_deployment_id": deployment_id,
                                          "deployed_stages": [*status.deployed_stages, action.stage]})
     elif isinstance(action, DeleteStage):
         await rest.delete_stage(region, rest_api_id, action.stage)
+        snapshots.update(key, lambda api: api.without_stage(action.stage))
     return status
+
+
+async def _deploy(services: Services, key: tuple[str, str], action: CreateDeployment) -> str:
+    """Coalesced per (API, stage): one deployment started after this request covers it. Variables are part of the
+    key, so a deployment that must switch a variable is never covered by one that does not. Whether the plan saw
+    the stage missing is not: CreateDeployment ignores stageDescription for a stage that exists (contract-tested),
+    so requests planned before and after the stage appeared share one call."""
+    (region, rest_api_id), variables = key, dict(action.variables or {})
+
+    async def deploy() -> str:
+        deployment_id = await services.rest_integrations.create_deployment(
+            region, rest_api_id, action.stage, variables, new_stage=action.creates_stage)
+        if variables:
+            # CreateDeployment answers with the deployment, not the stage, and AWS does not document whether
+            # variables given for an existing stage are merged into its variables or replace them: list again.
+            services.rest_apis.invalidate(key)
+        else:
+            description = CREATED_STAGE_DESCRIPTION if action.creates_stage else ""
+            services.rest_apis.update(key, lambda api: api.with_deployment(
+                action.stage, deployment_id, new_stage_description=description))
+        return deployment_id
+
+    return await services.deployments.run((region, rest_api_id, action.stage, tuple(sorted(variables.items()))),
+                                          deploy)
 
 
 def _aws_failure(status: PrivateIntegrationStatus, exc: AwsError | RateLimited,
