@@ -34,10 +34,11 @@ class AwsTerminal(AwsError):
 
 
 class RateLimited(Exception):
-    """The client-side rate limiter would make this call wait too long; come back later."""
+    """The call waits in line for its quota: its place is held, and its turn comes in `delay` seconds."""
 
     def __init__(self, operation: str, delay: float) -> None:
-        super().__init__(f"{operation}: client-side rate limit, retry in {delay:.1f}s")
+        super().__init__(f"{operation} is rate-limited by API Gateway's quota; this object's turn in line comes "
+                         f"in {delay:.1f}s")
         self.operation = operation
         self.delay = delay
 

@@ -22,7 +22,9 @@ def aws_failure(exc: AwsError | RateLimited, *, ready: bool) -> AwsFailure:
         message = f"AWS rejected {exc.operation}: {exc.code}: {exc.message}"
         return AwsFailure(Health.stuck("AwsRejected", message, ready=ready),
                           [Event("Warning", "AwsRejected", message)], requeue=False)
-    throttled = isinstance(exc, RateLimited) or (isinstance(exc, AwsRetryable) and exc.throttled)
+    if isinstance(exc, RateLimited):  # a place in line is held: no retry, the pass comes back on its turn
+        return AwsFailure(Health.in_progress("Throttled", str(exc), ready=ready), [], requeue=True,
+                          next_check=exc.delay)
+    throttled = isinstance(exc, AwsRetryable) and exc.throttled
     return AwsFailure(Health.in_progress("Throttled" if throttled else "AwsUnavailable", f"retrying: {exc}",
-                                         ready=ready), [], requeue=True,
-                      next_check=exc.delay if isinstance(exc, RateLimited) else None)
+                                         ready=ready), [], requeue=True)
