@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,10 @@ class Timing:
 
 
 BENCH_TIMING = Timing(40, 10.0, 0.5)  # vpclink_bench.py and idle_resync.py: fast, with a short poll
+
+
+class KubectlError(RuntimeError):
+    """kubectl failed; the message carries its stderr."""
 
 
 def manifest(kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -125,8 +130,10 @@ class Bench:
         return self.operator.proc.pid
 
     def kubectl(self, *args: str, stdin: str | None = None) -> str:
-        return subprocess.run([*self.kubectl_bin, *args], input=stdin, capture_output=True, text=True,
-                              check=True).stdout
+        done = subprocess.run([*self.kubectl_bin, *args], input=stdin, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise KubectlError(f"kubectl {' '.join(args[:3])}: {done.stderr.strip()}")
+        return done.stdout
 
     def client(self, service: str) -> Any:
         """The benchmark's own client: it retries throttling, since it shares the account's quota."""
@@ -158,11 +165,12 @@ class Bench:
     def apply_link(self, name: str, spec: dict[str, Any]) -> float:
         return self.apply("VpcLink", name, spec)
 
-    def apply_all(self, manifests: list[dict[str, Any]], batch: int = 250) -> None:
-        """Server-side apply of many objects, `batch` documents per kubectl call."""
-        for start in range(0, len(manifests), batch):
-            self.kubectl("apply", "--server-side", "--field-manager=bench", "-f", "-",
-                         stdin=yaml.safe_dump_all(manifests[start:start + batch]))
+    def apply_all(self, manifests: list[dict[str, Any]], batch: int = 100) -> None:
+        """Server-side apply of many objects: `batch` documents per kubectl call, the calls in parallel."""
+        batches = [yaml.safe_dump_all(manifests[start:start + batch]) for start in range(0, len(manifests), batch)]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda docs: self.kubectl("apply", "--server-side", "--field-manager=bench", "-f", "-",
+                                                    stdin=docs), batches))
 
     def wait_ready(self, names: list[str], timeout: float = 300, kind: str = "vl") -> None:
         self.kubectl("wait", "--for=condition=Ready", "-n", NAMESPACE, f"--timeout={int(timeout)}s",
@@ -175,18 +183,23 @@ class Bench:
         lines = out.splitlines()
         return sum(line == "True" for line in lines), len(lines)
 
-    def converge(self, kind: str, count: int, timeout: float, every: float) -> dict[str, Any]:
-        """Wait until `count` objects of `kind` are Ready, at most `timeout` wall seconds; never raises."""
-        started = time.monotonic()
-        ready = 0
+    def converge(self, kind: str, count: int, timeout: float, every: float,
+                 started: float | None = None) -> dict[str, Any]:
+        """Wait until `count` objects of `kind` are Ready, at most `timeout` wall seconds after `started`
+        (a `time.monotonic()`; default now), and say how long it took; never raises."""
+        started = time.monotonic() if started is None else started
+        ready = failed = 0
         while time.monotonic() - started < timeout:
-            ready, _ = self.ready_count(kind)
+            try:
+                ready, _ = self.ready_count(kind)
+            except KubectlError:  # a busy apiserver may time a list out; that is not the operator's answer
+                failed += 1
             if ready >= count:
                 wall = time.monotonic() - started
                 return {"converged": True, "wall_seconds": round(wall, 2),
-                        "emulated_seconds": round(wall * self.timing.time_scale, 1)}
+                        "emulated_seconds": round(wall * self.timing.time_scale, 1), "failed_polls": failed}
             time.sleep(every)
-        return {"converged": False, "ready": ready, "of": count,
+        return {"converged": False, "ready": ready, "of": count, "failed_polls": failed,
                 "note": f"did not converge in {int(timeout)} s ({ready} of {count} Ready)"}
 
     def apiserver_requests(self) -> list[tuple[dict[str, str], int]]:

@@ -61,8 +61,9 @@ def throttled(calls: list[dict[str, Any]]) -> int:
 def links(bench: Bench, timeout: float) -> dict[str, Any]:
     names = [f"link-{i}" for i in range(LINKS)]
     bench.emulator.control.reset_calls()
+    started = time.monotonic()
     bench.apply_all([manifest("VpcLink", name, {"apiType": "HTTP", "subnetIds": bench.subnets}) for name in names])
-    result: dict[str, Any] = {"links_ready": bench.converge("vl", LINKS, timeout, every=0.2)}
+    result: dict[str, Any] = {"links_ready": bench.converge("vl", LINKS, timeout, every=0.2, started=started)}
     calls = bench.emulator.control.calls()
     result |= {"throttled_while_creating": throttled(calls),
                "create_vpc_link_calls": sum(c["operation"] == "CreateVpcLink" for c in calls),
@@ -74,9 +75,10 @@ def links(bench: Bench, timeout: float) -> dict[str, Any]:
 
     api = bench.client("apigatewayv2").create_api(Name="bench", ProtocolType="HTTP")["ApiId"]
     listener = bench.http_listener()
+    started = time.monotonic()
     bench.apply_all([manifest("PrivateIntegration", f"route-{i}", {"vpcLinkRef": {"name": "link-0"}, "http": {
         "apiId": api, "integrationUri": listener, "routeKeys": [f"GET /r{i}"]}}) for i in range(50)])
-    result["integrations_ready"] = bench.converge("pi", 50, timeout, every=0.5)
+    result["integrations_ready"] = bench.converge("pi", 50, timeout, every=0.5, started=started)
     if result["integrations_ready"]["converged"]:
         result["aws_calls_per_resync_50_integrations"] = round(bench.steady_calls_per_resync()["total"], 2)
     return result
@@ -103,8 +105,9 @@ def pis1000(bench: Bench, timeout: float) -> dict[str, Any]:
     if not first["converged"]:
         return {"first_100_ready": first}
     bench.emulator.control.reset_calls()
+    started = time.monotonic()
     bench.apply_all(_http_integrations(range(100, 1000), apis, listener))
-    result: dict[str, Any] = {"next_900_ready": bench.converge("pi", 1000, timeout, every=2)}
+    result: dict[str, Any] = {"next_900_ready": bench.converge("pi", 1000, timeout, every=2, started=started)}
     calls = bench.emulator.control.calls()
     reads = sum(is_read(c["operation"]) for c in calls)
     result |= {"calls_while_900_converge": {"reads": reads, "writes": len(calls) - reads,
@@ -142,11 +145,12 @@ def rest100(bench: Bench, timeout: float) -> dict[str, Any]:
     if not link["converged"]:
         return {"link_ready": link}
     bench.emulator.control.reset_calls()
+    started = time.monotonic()
     bench.apply_all([manifest("PrivateIntegration", f"rest-{i}", {"vpcLinkRef": {"name": "rest-link"}, "rest": {
         "restApiId": api, "resourcePath": f"/r{i}", "httpMethod": "GET", "integrationHttpMethod": "GET",
         "uri": f"http://r{i}.internal.example.com/", "stages": ["prod"], "deployOnChange": True}})
         for i in range(100)])
-    result: dict[str, Any] = {"ready": bench.converge("pi", 100, timeout, every=0.5)}
+    result: dict[str, Any] = {"ready": bench.converge("pi", 100, timeout, every=0.5, started=started)}
     time.sleep(bench.timing.resync_seconds)  # a deployment still due after the last Ready is counted too
     calls = bench.emulator.control.calls()
     deployments = [c for c in calls if c["operation"] == "CreateDeployment"]
@@ -251,7 +255,8 @@ def table(report: dict[str, Any]) -> str:
     lines = ["| measure | " + " | ".join(trees) + f" | floor | {trees[-1]} / floor | target |",
              "|---|" + "---|" * (len(trees) + 3)]
     for measure in MEASURES:
-        values = [measure.value(report["results"].get(tree, {}).get(measure.scenario, {})) for tree in trees]
+        results = [report["results"].get(tree, {}).get(measure.scenario, {}) for tree in trees]
+        values = [measure.value(result) for result in results]
         last = _number(values[-1])
         if measure.floor is None or last is None:
             ratio = "—"
@@ -261,7 +266,9 @@ def table(report: dict[str, Any]) -> str:
             ratio = f"{last / measure.floor:.2f}"
         floor = "—" if measure.floor is None else f"{measure.floor:g}" + (
             f" ({measure.floor_note})" if measure.floor_note else "")
-        lines.append(f"| {measure.label} | " + " | ".join(_show(v) for v in values)
+        cells = ["scenario failed (see JSON)" if value is None and "error" in result else _show(value)
+                 for value, result in zip(values, results, strict=True)]
+        lines.append(f"| {measure.label} | " + " | ".join(cells)
                      + f" | {floor} | {ratio} | {measure.target} |")
     return "\n".join(lines)
 
@@ -276,6 +283,8 @@ def run_scenario(name: str, tree: Path, python: Path, time_scale: float | None, 
         bench = Bench(Path(tmp), tree=tree, timing=timing, python=python, load_balancers=scenario.load_balancers)
         try:
             result = scenario.run(bench, timeout)
+        except Exception as exc:  # one scenario's failure is recorded; the others still run
+            result = {"error": f"{type(exc).__name__}: {exc}"}
         finally:
             bench.stop()
     return {**result, "time_scale": timing.time_scale, "resync_seconds": timing.resync_seconds,
