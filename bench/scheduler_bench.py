@@ -316,8 +316,8 @@ def main() -> int:
             parser.error("--tree NAME=PATH is required (repeatable)")
         python = runtime_python()
         trees = {name: Path(path).resolve() for name, path in (t.split("=", 1) for t in args.tree)}
-        report["trees"] |= {name: {"path": str(path), "commit": commit_of(path)} for name, path in trees.items()}
-        report["runtime_python"] = f"{python.parent.parent.name} (requirements.lock of {REPO.name})"
+        report["trees"] |= {name: {"commit": commit_of(path)} for name, path in trees.items()}
+        report["runtime_venv"] = f"{python.parent.parent.name} (requirements.lock at {commit_of(REPO)})"
         for scenario in args.scenario or list(SCENARIOS):
             for name, path in trees.items():
                 print(f"{time.strftime('%H:%M:%S')} {scenario} on {name} ({path})", file=sys.stderr, flush=True)
