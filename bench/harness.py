@@ -104,9 +104,18 @@ class Bench:
             operator_source = tree / "operator"
         self.plane = controlplane.ControlPlane(workdir / "controlplane")
         self.plane.start()
-        self.kubectl_bin = [str(controlplane.bin_path("kubectl")), "--kubeconfig", str(self.plane.kubeconfig)]
         self.emulator = stack.EmulatorProcess(workdir / "emulator.log", pending_seconds=60, deleting_seconds=20,
-                                              time_scale=timing.time_scale, quotas=True).start()
+                                              time_scale=timing.time_scale, quotas=True)
+        self.kubectl_bin = [str(controlplane.bin_path("kubectl")), "--kubeconfig", str(self.plane.kubeconfig)]
+        try:
+            self._start(tree, operator_source, python, load_balancers, start_operator)
+        except BaseException:
+            self.stop()  # nothing this started outlives it
+            raise
+
+    def _start(self, tree: Path | None, operator_source: Path | None, python: Path | None, load_balancers: int,
+               start_operator: bool) -> None:
+        self.emulator.start()
         self.kubectl("apply", "-f", str((tree or REPO) / "crds"))
         self.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
         self.kubectl("create", "namespace", NAMESPACE)
@@ -115,9 +124,9 @@ class Bench:
         if operator_source is not None:
             env["PYTHONPATH"] = str(operator_source)
         self.operator = stack.OperatorProcess(
-            env, workdir / "operator.log", "--namespace", NAMESPACE, "--log-level", "WARNING",
-            "--resync-seconds", str(timing.resync_seconds), "--poll-seconds", str(timing.poll_seconds),
-            "--rate-limit-scale", str(timing.time_scale),
+            env, self.workdir / "operator.log", "--namespace", NAMESPACE, "--log-level", "WARNING",
+            "--resync-seconds", str(self.timing.resync_seconds), "--poll-seconds", str(self.timing.poll_seconds),
+            "--rate-limit-scale", str(self.timing.time_scale),
             command=[str(python), "-m", "vpclink_operator.cli"] if python else (),
         )
         self.subnets, self.nlbs = self._seed(load_balancers)
@@ -190,6 +199,9 @@ class Bench:
         started = time.monotonic() if started is None else started
         ready = failed = 0
         while time.monotonic() - started < timeout:
+            if self.operator.proc is None or self.operator.proc.poll() is not None:
+                return {"converged": False, "ready": ready, "of": count, "failed_polls": failed,
+                        "note": f"the operator is not running (see {self.operator.log.name})"}
             try:
                 ready, _ = self.ready_count(kind)
             except KubectlError:  # a busy apiserver may time a list out; that is not the operator's answer
@@ -257,6 +269,7 @@ class Bench:
         return proc_status_mib(self.pid, "VmRSS")
 
     def stop(self) -> None:
-        self.operator.stop()
+        if hasattr(self, "operator"):  # not yet there if start-up failed before it
+            self.operator.stop()
         self.emulator.stop()
         self.plane.stop()

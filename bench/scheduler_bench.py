@@ -244,6 +244,14 @@ def _show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
+def _missing(result: dict[str, Any]) -> str:
+    """Why a measure has no value: the scenario failed, an earlier wait did not converge, or it was not run."""
+    if "error" in result:
+        return "scenario failed (see JSON)"
+    return next((value["note"] for value in result.values() if isinstance(value, dict) and "note" in value),
+                "not measured")
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, dict):
         return value.get("emulated_seconds")
@@ -266,7 +274,7 @@ def table(report: dict[str, Any]) -> str:
             ratio = f"{last / measure.floor:.2f}"
         floor = "—" if measure.floor is None else f"{measure.floor:g}" + (
             f" ({measure.floor_note})" if measure.floor_note else "")
-        cells = ["scenario failed (see JSON)" if value is None and "error" in result else _show(value)
+        cells = [_missing(result) if value is None else _show(value)
                  for value, result in zip(values, results, strict=True)]
         lines.append(f"| {measure.label} | " + " | ".join(cells)
                      + f" | {floor} | {ratio} | {measure.target} |")
@@ -279,14 +287,20 @@ def run_scenario(name: str, tree: Path, python: Path, time_scale: float | None, 
     scenario = SCENARIOS[name]
     timing = Timing.production(time_scale or scenario.time_scale)
     started = time.monotonic()
+    log_tail = ""
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
-        bench = Bench(Path(tmp), tree=tree, timing=timing, python=python, load_balancers=scenario.load_balancers)
         try:
-            result = scenario.run(bench, timeout)
+            bench = Bench(Path(tmp), tree=tree, timing=timing, python=python, load_balancers=scenario.load_balancers)
+            try:
+                result = scenario.run(bench, timeout)
+            finally:
+                log_tail = bench.operator.logs()[-2000:] if bench.operator.log.exists() else ""
+                bench.stop()
         except Exception as exc:  # one scenario's failure is recorded; the others still run
             result = {"error": f"{type(exc).__name__}: {exc}"}
-        finally:
-            bench.stop()
+    if "error" in result or any(not value.get("converged", True) for value in result.values()
+                                if isinstance(value, dict)):
+        result["operator_log_tail"] = log_tail  # the workdir is gone; this is what is left to read
     return {**result, "time_scale": timing.time_scale, "resync_seconds": timing.resync_seconds,
             "poll_seconds": timing.poll_seconds, "scenario_wall_seconds": round(time.monotonic() - started, 1)}
 
