@@ -17,37 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from vpclink_bench import RESYNC, Bench
+from harness import Bench
 
 REPO = Path(__file__).resolve().parent.parent
-WRITE_VERBS = ("PATCH", "PUT", "POST", "DELETE")
-
-
-def kubernetes_writes(bench: Bench) -> dict[str, int]:
-    """Write requests the apiserver has served on our two resources, by resource[/subresource] and verb."""
-    counts: dict[str, int] = {}
-    for line in bench.kubectl("get", "--raw", "/metrics").splitlines():
-        if not line.startswith("apiserver_request_total{") or 'group="apigateway.vpclink.dev"' not in line:
-            continue
-        labels = dict(part.split("=", 1) for part in line[line.index("{") + 1:line.index("}")].split(","))
-        verb = labels["verb"].strip('"')
-        if verb in WRITE_VERBS:
-            resource = labels["resource"].strip('"') + ("/" + sub if (sub := labels["subresource"].strip('"')) else "")
-            key = f"{verb} {resource}"
-            counts[key] = counts.get(key, 0) + int(float(line.rsplit(" ", 1)[1]))
-    return counts
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def measure(tree: Path, objects: int, apis: int, links: int, periods: int) -> dict[str, Any]:
@@ -58,40 +36,22 @@ def measure(tree: Path, objects: int, apis: int, links: int, periods: int) -> di
             for i in range(links):
                 bench.apply_link(f"link-{i}", {"apiType": "HTTP", "subnetIds": bench.subnets})
             bench.wait_ready([f"link-{i}" for i in range(links)], timeout=600)
-            v2, elbv2 = bench.client("apigatewayv2"), bench.client("elbv2")
+            v2 = bench.client("apigatewayv2")
             api_ids = [v2.create_api(Name=f"idle-{i}", ProtocolType="HTTP")["ApiId"] for i in range(apis)]
-            alb = elbv2.create_load_balancer(Name="idle-alb", Subnets=bench.subnets, Type="application",
-                                             Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
-            listener = elbv2.create_listener(LoadBalancerArn=alb, Protocol="HTTP", Port=80, DefaultActions=[
-                {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}])["Listeners"][0]
+            listener = bench.http_listener()
             names = [f"idle-{i}" for i in range(objects)]
             for i, name in enumerate(names):
                 bench.apply("PrivateIntegration", name, {"vpcLinkRef": {"name": "link-0"}, "http": {
-                    "apiId": api_ids[i % apis], "integrationUri": listener["ListenerArn"],
+                    "apiId": api_ids[i % apis], "integrationUri": listener,
                     "routeKeys": [f"GET /r{i}"]}})
             if names:
                 bench.wait_ready(names, timeout=600, kind="pi")
             ready_seconds = time.monotonic() - started
-            time.sleep(RESYNC * 1.5)  # every object settles into its steady schedule
-
-            assert bench.operator.proc is not None
-            pid = bench.operator.proc.pid
-            writes, cpu = kubernetes_writes(bench), cpu_seconds(pid)
-            bench.emulator.control.reset_calls()
-            time.sleep(RESYNC * periods)
-            writes_after, cpu_after = kubernetes_writes(bench), cpu_seconds(pid)
-            calls = bench.emulator.control.calls()
             return {
                 "vpc_links": links, "private_integrations": objects, "http_apis": apis,
-                "resync_seconds": RESYNC, "periods": periods,
+                "resync_seconds": bench.timing.resync_seconds, "periods": periods,
                 "seconds_to_ready": round(ready_seconds, 1),
-                "kubernetes_writes_per_resync": {
-                    key: round((writes_after.get(key, 0) - writes.get(key, 0)) / periods, 2)
-                    for key in sorted(set(writes_after) | set(writes))
-                    if writes_after.get(key, 0) != writes.get(key, 0)},
-                "cpu_seconds_per_resync": round((cpu_after - cpu) / periods, 2),
-                "aws_calls_per_resync": round(len(calls) / periods, 2),
-                "rss_mib": round(bench.rss_mib(), 1),
+                **bench.idle_resyncs(periods),
             }
         finally:
             bench.stop()

@@ -16,97 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-import yaml
+from harness import BENCH_TIMING, NAMESPACE, Bench
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hack"))
-import controlplane
-import stack
-
-TIME_SCALE = 40
-RESYNC = 10.0
-NAMESPACE = "bench"
-
-
-class Bench:
-    def __init__(self, workdir: Path, operator_source: Path | None = None) -> None:
-        """`operator_source`: an `operator/` directory to run instead of the installed package."""
-        self.plane = controlplane.ControlPlane(workdir / "controlplane")
-        self.plane.start()
-        self.kubectl_bin = [str(controlplane.bin_path("kubectl")), "--kubeconfig", str(self.plane.kubeconfig)]
-        self.emulator = stack.EmulatorProcess(workdir / "emulator.log", pending_seconds=60, deleting_seconds=20,
-                                              time_scale=TIME_SCALE, quotas=True).start()
-        self.kubectl("apply", "-f", str(Path(__file__).resolve().parent.parent / "crds"))
-        self.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
-        self.kubectl("create", "namespace", NAMESPACE)
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-               **stack.aws_env(self.emulator.url), "KUBECONFIG": str(self.plane.kubeconfig)}
-        if operator_source is not None:
-            env["PYTHONPATH"] = str(operator_source)
-        self.operator = stack.OperatorProcess(
-            env, workdir / "operator.log", "--namespace", NAMESPACE, "--log-level", "WARNING",
-            "--resync-seconds", str(RESYNC), "--poll-seconds", "0.5", "--rate-limit-scale", str(TIME_SCALE),
-        ).start()
-        self.subnets, self.nlbs = self._seed()
-
-    def kubectl(self, *args: str, stdin: str | None = None) -> str:
-        return subprocess.run([*self.kubectl_bin, *args], input=stdin, capture_output=True, text=True,
-                              check=True).stdout
-
-    def client(self, service: str) -> Any:
-        return boto3.client(service, region_name="us-east-1", endpoint_url=self.emulator.url,
-                            aws_access_key_id="bench", aws_secret_access_key="bench")
-
-    def _seed(self) -> tuple[list[str], list[str]]:
-        ec2, elbv2 = self.client("ec2"), self.client("elbv2")
-        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
-                   for i, zone in enumerate(["us-east-1a", "us-east-1b"])]
-        nlbs = [elbv2.create_load_balancer(Name=f"nlb-{i}", Subnets=subnets, Type="network", Scheme="internal")
-                ["LoadBalancers"][0]["LoadBalancerArn"] for i in range(20)]
-        return subnets, nlbs
-
-    def apply(self, kind: str, name: str, spec: dict[str, Any]) -> float:
-        manifest = {"apiVersion": "apigateway.vpclink.dev/v1alpha1", "kind": kind,
-                    "metadata": {"name": name, "namespace": NAMESPACE}, "spec": spec}
-        self.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(manifest))
-        return time.time()
-
-    def apply_link(self, name: str, spec: dict[str, Any]) -> float:
-        return self.apply("VpcLink", name, spec)
-
-    def wait_ready(self, names: list[str], timeout: float = 300, kind: str = "vl") -> None:
-        self.kubectl("wait", "--for=condition=Ready", "-n", NAMESPACE, f"--timeout={int(timeout)}s",
-                     *[f"{kind}/{n}" for n in names])
-
-    def steady_calls_per_resync(self, periods: int = 3) -> dict[str, float]:
-        time.sleep(RESYNC * 1.5)  # let every object settle into its steady schedule
-        self.emulator.control.reset_calls()
-        time.sleep(RESYNC * periods)
-        calls = self.emulator.control.calls()
-        by_operation: dict[str, float] = {}
-        for call in calls:
-            by_operation[call["operation"]] = by_operation.get(call["operation"], 0) + 1 / periods
-        return {"total": len(calls) / periods, **by_operation}
-
-    def rss_mib(self) -> float:
-        assert self.operator.proc is not None
-        status = Path(f"/proc/{self.operator.proc.pid}/status").read_text()
-        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))) / 1024
-
-    def stop(self) -> None:
-        self.operator.stop()
-        self.emulator.stop()
-        self.plane.stop()
+TIME_SCALE = BENCH_TIMING.time_scale
+RESYNC = BENCH_TIMING.resync_seconds
 
 
 def run(out: Path) -> dict[str, Any]:
@@ -161,11 +81,7 @@ def bench_integrations(bench: Bench) -> dict[str, Any]:
     bench.wait_ready(["http-shared"])
     v2 = bench.client("apigatewayv2")
     api = v2.create_api(Name="bench", ProtocolType="HTTP")["ApiId"]
-    elbv2 = bench.client("elbv2")
-    alb = elbv2.create_load_balancer(Name="alb", Subnets=bench.subnets, Type="application",
-                                     Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
-    listener = elbv2.create_listener(LoadBalancerArn=alb, Protocol="HTTP", Port=80, DefaultActions=[
-        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}])["Listeners"][0]["ListenerArn"]
+    listener = bench.http_listener()
     started = time.monotonic()
     for i in range(50):
         bench.apply("PrivateIntegration", f"route-{i}", {"vpcLinkRef": {"name": "http-shared"}, "http": {

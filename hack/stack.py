@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +60,18 @@ class EmulatorProcess:
 
 
 class OperatorProcess:
-    """The real `vpclink-operator` console script."""
+    """The real `vpclink-operator` console script, or `command` (the benchmarks run another venv's Python)."""
 
-    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *args: str, command: Sequence[str] = ()) -> None:
         self.env, self.log, self.args = env, log, args
+        self.command = list(command) or [str(Path(sys.executable).with_name("vpclink-operator"))]
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
     def start(self) -> OperatorProcess:
         self.port = controlplane.free_port()
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("vpclink-operator")), "--port", str(self.port), *self.args],
+            [*self.command, "--port", str(self.port), *self.args],
             env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
         )
         return self
