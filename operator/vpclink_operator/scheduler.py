@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 # The loop turns at least this often, so its heartbeat proves it alive even when nothing is due.
 MAX_SLEEP = 5.0
+# Passes running at once. Not small: a pass may wait a while inside a shared call (a REST deployment
+# gathers every change to a stage made within its window), and those waiting must not hold back the rest.
+# AWS calls are bounded by the thread pool and the rate limiter, apiserver writes by its client.
+MAX_PASSES = 256
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class _Object:
 
 
 class Scheduler:
-    def __init__(self, observed: Sequence[Observed], *, poll: float, resync: float, concurrency: int = 8,
+    def __init__(self, observed: Sequence[Observed], *, poll: float, resync: float, concurrency: int = MAX_PASSES,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.observed = observed
         self.poll, self.resync = poll, resync

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 PLURALS = {"VpcLink": "vpclinks", "PrivateIntegration": "privateintegrations"}
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 MAX_MESSAGE = 1024  # the apiserver refuses longer Event messages
+# Writes in flight at once: a thousand objects settling together must not flood the apiserver (504s).
+MAX_IN_FLIGHT = 16
 
 
 class ApiServerUnavailable(Exception):
@@ -37,6 +39,7 @@ class ApiServer:
         self._session: aiohttp.ClientSession | None = None
         self._session_for: kopf.ConnectionInfo | None = None
         self._closing: asyncio.Future[None] | None = None
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     def _client(self) -> tuple[aiohttp.ClientSession, str]:
         info = self.connection
@@ -86,7 +89,7 @@ class ApiServer:
     async def _send(self, method: str, path: str, payload: Any, content_type: str, *, what: str) -> None:
         session, server = self._client()
         try:
-            async with session.request(method, server + path, json=payload,
+            async with self._in_flight, session.request(method, server + path, json=payload,
                                        headers={"Content-Type": content_type}) as resp:
                 if resp.status == 404:
                     return  # the object (or its namespace) is gone; nothing to write to
