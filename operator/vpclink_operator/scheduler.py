@@ -11,6 +11,8 @@ An object gets a pass when something wakes it:
     by something nobody watches, e.g. a security group fixed by hand).
 A Ready, steady object asks for nothing: it costs nothing until something changes.
 
+While kopf's peering pauses this replica in favour of another, nothing runs here either (`pause`).
+
 Nothing here can die silently: a pass that raises is logged and retried with backoff, an observer whose
 list fails tries again one poll later, and `trouble()` (read by /healthz) says when the loop stopped
 turning.
@@ -85,6 +87,7 @@ class Scheduler:
         self._listing: set[tuple[int, Hashable]] = set()
         self._list_failed: dict[tuple[int, Hashable], float] = {}
         self._loop: asyncio.Task[None] | None = None
+        self._pauses = 0  # kopf's peering pauses in force (one per peering object that says so)
 
     # --- what the watch and the passes call -------------------------------------------------------
 
@@ -104,6 +107,11 @@ class Scheduler:
         for observed in self.observed:
             observed.drop_reader(uid)
 
+    def pause(self, paused: bool) -> None:
+        """kopf paused (or resumed) its watches in favour of another replica: so do passes and observers."""
+        self._pauses = max(0, self._pauses + (1 if paused else -1))
+        self._poke.set()
+
     def trouble(self) -> str | None:
         """Why the scheduler is not working, for /healthz; None while it turns."""
         if self._loop is not None and self._loop.done():
@@ -120,14 +128,14 @@ class Scheduler:
         try:
             while True:
                 self.heartbeat = now = self.clock()
-                while self._heap and self._heap[0][0] <= now:
+                while not self._pauses and self._heap and self._heap[0][0] <= now:
                     due, _, uid = heapq.heappop(self._heap)
                     obj = self._objects.get(uid)
                     if obj is not None and obj.due == due:
                         obj.due = None
                         self._start(uid, obj, run_pass)
-                wait = self._observe(now)
-                if self._heap:
+                wait = self._observe(now) if not self._pauses else MAX_SLEEP
+                if self._heap and not self._pauses:
                     wait = min(wait, self._heap[0][0] - now)
                 self._poke.clear()
                 with contextlib.suppress(TimeoutError):

@@ -184,3 +184,17 @@ def test_trouble_names_a_loop_that_stopped() -> None:
         await asyncio.sleep(0.01)
     asyncio.run(main())
     assert s.trouble() == "the scheduler loop has stopped"
+
+
+def test_nothing_runs_while_peering_pauses_this_replica_and_all_resumes_after() -> None:
+    links = FakeSnapshots(read_by={"a"}, changes=[True])
+    s, passes = scheduler(links), Passes(a=[Verdict(moving=True), Verdict()])
+    s.pause(True)
+    s.wake("a")
+
+    async def resume_later() -> None:
+        await asyncio.sleep(0.2)
+        assert passes.ran == [] and links.relists == 0  # paused: no pass, no observer
+        s.pause(False)
+    run(s, passes, 0.3, during=resume_later)
+    assert passes.ran[0] == "a"

@@ -18,7 +18,7 @@ from vpclink_operator.handlers import integration, vpclink, wakes
 from vpclink_operator.handlers.apiserver import ApiServer, ApiServerUnavailable
 from vpclink_operator.handlers.memo import OperatorMemo
 from vpclink_operator.handlers.passes import PassOutcome, finish_deletion
-from vpclink_operator.scheduler import Verdict
+from vpclink_operator.scheduler import Scheduler, Verdict
 
 __all__ = ["ApiServer", "OperatorMemo", "register", "scheduled_pass"]
 
@@ -40,6 +40,26 @@ class NoDiffBase(kopf.DiffBaseStorage):
         pass
 
 
+class PeeringPauses(logging.Filter):
+    """kopf pauses every watch while a replica with a higher priority is alive, and says so only in its log
+    (once per pause and once per resume). The scheduler pauses with it, or two replicas would act at once."""
+
+    PAUSING = ("Pausing operations in favour of", "Pausing all operators, including self")
+    RESUMING = "Resuming operations after the pause"
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        super().__init__()
+        self.scheduler = scheduler
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith(self.PAUSING):
+            self.scheduler.pause(True)
+        elif message.startswith(self.RESUMING):
+            self.scheduler.pause(False)
+        return True
+
+
 def configure(settings: kopf.OperatorSettings, memo: OperatorMemo, **kwargs: Any) -> None:
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=API_GROUP)
@@ -50,6 +70,8 @@ def configure(settings: kopf.OperatorSettings, memo: OperatorMemo, **kwargs: Any
     settings.posting.reporting_component = "vpclink-operator"
     settings.posting.reporting_instance = socket.gethostname()  # the pod's name in a cluster
     settings.watching.server_timeout = 300
+    if not settings.peering.standalone:
+        logging.getLogger("kopf._core.engines.peering").addFilter(PeeringPauses(memo.scheduler))
     # The indexes are live views that kopf keeps current; the scheduler's passes read them too.
     memo.indexes.update({name: kwargs[name] for name in INDEXES})
 
