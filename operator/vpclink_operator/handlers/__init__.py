@@ -1,4 +1,4 @@
-"""kopf glue: `register()` attaches every handler to a registry with the operator's settings.
+"""kopf glue: `register()` attaches every handler and index to a registry.
 
 kopf watches, keeps the indexes, holds the finalizer and drives deletion. Every other pass is run by
 the scheduler (`scheduled_pass`), woken by the watch (`wakes.observed`) or by its observers.
