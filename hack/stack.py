@@ -58,6 +58,12 @@ class EmulatorProcess:
     def stop(self) -> None:
         _stop(self.proc)
 
+    def __enter__(self) -> EmulatorProcess:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
 
 class OperatorProcess:
     """The real `vpclink-operator` console script, or `command` (the benchmarks run another venv's Python)."""

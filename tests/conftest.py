@@ -83,12 +83,9 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.Emulato
     Links stay PENDING for 60 emulated seconds and DELETING for 20; at time scale 40 that is
     1.5 s and 0.5 s of wall time, so every lifecycle phase is observable but quick.
     """
-    emulator = stack.EmulatorProcess(tmp_path_factory.mktemp("emulator") / "emulator.log",
-                                     pending_seconds=60, deleting_seconds=20, time_scale=40).start()
-    try:
+    with stack.EmulatorProcess(tmp_path_factory.mktemp("emulator") / "emulator.log", pending_seconds=60,
+                               deleting_seconds=20, time_scale=40) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,6 @@ class _Object:
     interval: float = 0.0  # its backing-off look while moving
     running: bool = False
     again: bool = False  # woken while its pass ran: run once more right after
-    moving: bool = False
 
 
 class Scheduler:
@@ -79,6 +78,7 @@ class Scheduler:
         self.clock = clock
         self.heartbeat = clock()
         self._objects: dict[str, _Object] = {}
+        self._moving: set[str] = set()  # objects AWS is changing for: what they read is polled
         self._heap: list[tuple[float, int, str]] = []
         self._order = itertools.count()
         self._slots = asyncio.Semaphore(concurrency)
@@ -104,6 +104,7 @@ class Scheduler:
     def forget(self, uid: str) -> None:
         """The object is gone (or its deletion is driven elsewhere): no more passes, and it reads nothing."""
         self._objects.pop(uid, None)
+        self._moving.discard(uid)
         for observed in self.observed:
             observed.drop_reader(uid)
 
@@ -180,7 +181,10 @@ class Scheduler:
 
     def _after(self, uid: str, obj: _Object, verdict: Verdict) -> None:
         now = self.clock()
-        obj.moving = verdict.moving or verdict.next_check is not None
+        if verdict.moving or verdict.next_check is not None:
+            self._moving.add(uid)
+        else:
+            self._moving.discard(uid)
         if obj.again:
             obj.again = False
             self._schedule(uid, obj, now)
@@ -204,8 +208,7 @@ class Scheduler:
                 slot = (number, key)
                 if slot in self._listing:
                     continue
-                moving = any(self._objects.get(uid, _Object()).moving for uid in readers)
-                interval = self.poll if moving else self.resync
+                interval = self.poll if not readers.isdisjoint(self._moving) else self.resync
                 left = interval - observed.age(key)
                 failed = self._list_failed.get(slot)
                 if failed is not None:

@@ -33,12 +33,9 @@ DRIFT_SLACK_SECONDS = 20  # beyond one resync: a pass, its AWS calls, and this t
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack.EmulatorProcess]:
     """Slower links than the session's emulator (time scale 4, not 40)."""
-    emulator = stack.EmulatorProcess(tmp_path_factory.mktemp("emulator") / "emulator.log",
-                                     pending_seconds=60, deleting_seconds=20, time_scale=4).start()
-    try:
+    with stack.EmulatorProcess(tmp_path_factory.mktemp("emulator") / "emulator.log", pending_seconds=60,
+                               deleting_seconds=20, time_scale=4) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture(scope="module")

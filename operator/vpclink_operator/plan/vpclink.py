@@ -7,7 +7,7 @@ No I/O, no clock, no kopf. Everything it needs is in `VpcLinkWorld`; everything 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from vpclink_operator.models.conditions import Event, Health
@@ -360,10 +360,9 @@ class _LinkPlanner:
             self.events.append(Event("Warning", "PreflightFailed", self.refused))
             return VpcLinkPlan(self.actions, status, Health.stuck("PreflightFailed", self.refused,
                                                                   ready=health.ready.status), self.events)
+        plan = VpcLinkPlan(self.actions, status, health, self.events, requeue=requeue)
         verdict = self.world.preflight
-        creates = any(isinstance(action, CreateLink) for action in self.actions)
-        return VpcLinkPlan(self.actions, status, health, self.events, requeue=requeue,
-                           unverified=verdict.warning if verdict is not None and creates else None)
+        return replace(plan, unverified=verdict.warning) if verdict is not None and plan.creates else plan
 
 
 def _foreign_owner(link: ObservedLink, owner_uid: str) -> str | None:
